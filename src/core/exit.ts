@@ -1,0 +1,42 @@
+/**
+ * What happens to a set when a process it knows is gone: exit_sem() for an undo owner, and the
+ * discarding of a dead waiter's sleeping operation.
+ *
+ * Visible behaviour:
+ * - An owner's exit adds each non-zero adjustment to its semaphore, clamped to 0..SEMVMX, and sets
+ *   that semaphore's sempid to the owner's pid; semaphores with no adjustment keep theirs. otime is
+ *   stamped whenever the owner had a record on the set, even an empty one. Then the sleeping
+ *   operations the new values allow are completed.
+ * - A waiter that died (SIGKILL) cannot learn an outcome: its operation is withdrawn unapplied, so
+ *   it is neither counted in GETNCNT/GETZCNT nor completed for a process that no longer exists.
+ *
+ * Differences from Linux: the kernel runs exit_sem() as the process exits. svsem learns of a death
+ * later, when a command or a waiting svsem process notices that the process is gone (by boot id,
+ * pid and start time), and applies the adjustments then.
+ */
+import { SEMVMX } from './limits.js';
+import { updateQueue } from './semop.js';
+import { SetWork, type SetChange } from './setwork.js';
+import { sameProcess, type ProcessRef, type SetState } from './types.js';
+
+/** exit_sem() for one owner on one set. */
+export function exitUndo(state: SetState, owner: ProcessRef, nowMs: number): SetChange {
+  const work = new SetWork(state);
+  const record = work.undoOf(owner);
+  if (record === undefined) return work.finish();
+
+  for (const [semnum, adj] of record.semadj) {
+    if (adj === 0 || semnum >= state.header.nsems) continue;
+    const semval = Math.min(Math.max(work.semval(semnum) + adj, 0), SEMVMX);
+    work.setSem(semnum, { semval, sempid: owner.pid });
+  }
+  work.dropUndo(owner);
+  updateQueue(work, nowMs);
+  work.touchOtime(nowMs);
+  return work.finish();
+}
+
+/** Withdraws every sleeping operation whose waiter is `waiter`, applying none of them. */
+export function discardWaiter(state: SetState, waiter: ProcessRef): SetState {
+  return { ...state, pending: state.pending.filter((op) => !sameProcess(op.waiter, waiter)) };
+}

@@ -1,0 +1,346 @@
+/**
+ * The SQLite backend of RegistryStore (better-sqlite3).
+ *
+ * - One connection per process; every transaction is BEGIN IMMEDIATE, so the write lock is taken
+ *   before anything is read and a read-modify-write never races another svsem process. WAL mode
+ *   lets readers of other connections go on meanwhile; the busy timeout bounds the wait for the
+ *   lock, after which the command fails (exit 75) rather than hang.
+ * - synchronous=NORMAL in WAL mode: a committed change survives any process crash; a power loss
+ *   may lose the last transactions but never corrupts the file.
+ * - Statements are prepared once per connection, always with parameters.
+ * - Field mapping: every column of every table maps to one field of the core's records (see
+ *   db/0001-initial.sql); nothing stored is derived, and GETNCNT/GETZCNT are counted from the
+ *   queue, never stored.
+ */
+import Database from 'better-sqlite3';
+import type { FirstFreeIndex, IdsState } from '../core/ids.js';
+import type { SetChange } from '../core/setwork.js';
+import { asKey, asSemId } from '../core/types.js';
+import type {
+  BlockedOn,
+  PendingOp,
+  ProcessRef,
+  SemId,
+  SemKey,
+  SemSetHeader,
+  Sembuf,
+  SetState,
+  UndoRecord,
+} from '../core/types.js';
+import { openDatabase } from './open.js';
+import type { RegistryStore, RegistryTxn, WaitState } from './port.js';
+
+type Row = Record<string, number | string | null>;
+
+const num = (row: Row, col: string): number => row[col] as number;
+const str = (row: Row, col: string): string => row[col] as string;
+
+function headerOf(row: Row): SemSetHeader {
+  return {
+    id: asSemId(num(row, 'semid')),
+    index: num(row, 'idx'),
+    perm: {
+      key: asKey(num(row, 'key')),
+      uid: num(row, 'uid'),
+      gid: num(row, 'gid'),
+      cuid: num(row, 'cuid'),
+      cgid: num(row, 'cgid'),
+      mode: num(row, 'mode'),
+      seq: num(row, 'seq'),
+    },
+    nsems: num(row, 'nsems'),
+    otime: num(row, 'otime'),
+    ctime: num(row, 'ctime'),
+  };
+}
+
+function procOf(row: Row, prefix: 'waiter' | 'owner'): ProcessRef {
+  return {
+    pid: num(row, `${prefix}_pid`),
+    start: num(row, `${prefix}_start`),
+    boot: str(row, `${prefix}_boot`),
+  };
+}
+
+/** sops are stored as JSON [semnum, semop, flags] triples, flags a string of 'n' and 'u'. */
+function encodeSops(sops: readonly Sembuf[]): string {
+  return JSON.stringify(sops.map((s) => [s.semnum, s.semop, (s.nowait ? 'n' : '') + (s.undo ? 'u' : '')]));
+}
+
+function decodeSops(text: string): Sembuf[] {
+  return (JSON.parse(text) as [number, number, string][]).map(([semnum, semop, flags]) => ({
+    semnum,
+    semop,
+    nowait: flags.includes('n'),
+    undo: flags.includes('u'),
+  }));
+}
+
+function pendingOf(row: Row): PendingOp {
+  return {
+    seq: num(row, 'seq'),
+    sops: decodeSops(str(row, 'sops')),
+    waiter: procOf(row, 'waiter'),
+    owner: procOf(row, 'owner'),
+    blocked: { semnum: num(row, 'blocked_semnum'), kind: str(row, 'blocked_kind') as BlockedOn['kind'] },
+    since: num(row, 'since'),
+    cmdline: str(row, 'cmdline'),
+  };
+}
+
+function prepareAll(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    ids: p('SELECT last_idx, seq FROM ids'),
+    usage: p('SELECT count(*) AS n, coalesce(sum(nsems), 0) AS sems, coalesce(max(idx), -1) AS hi FROM sem_set'),
+    setIds: p('UPDATE ids SET last_idx = :lastIdx, seq = :seq'),
+    firstFree: p(`SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sem_set WHERE idx = :from) THEN :from
+      ELSE (SELECT min(a.idx) + 1 FROM sem_set a WHERE a.idx >= :from AND a.idx + 1 < :to
+            AND NOT EXISTS (SELECT 1 FROM sem_set b WHERE b.idx = a.idx + 1)) END AS idx`),
+    byKey: p('SELECT * FROM sem_set WHERE key = :key AND key <> 0'),
+    byIndex: p('SELECT * FROM sem_set WHERE idx = :idx'),
+    list: p('SELECT * FROM sem_set ORDER BY idx'),
+    sems: p('SELECT semval, sempid FROM semaphore WHERE semid = :semid ORDER BY semnum'),
+    pending: p('SELECT * FROM pending_op WHERE semid = :semid AND outcome IS NULL ORDER BY seq'),
+    undo: p('SELECT * FROM undo_record WHERE semid = :semid ORDER BY id'),
+    undoAdj: p(`SELECT a.record_id, a.semnum, a.semadj FROM undo_adj a
+      JOIN undo_record r ON r.id = a.record_id WHERE r.semid = :semid`),
+    insertSet: p(`INSERT INTO sem_set (semid, idx, seq, key, uid, gid, cuid, cgid, mode, nsems, otime, ctime)
+      VALUES (:semid, :idx, :seq, :key, :uid, :gid, :cuid, :cgid, :mode, :nsems, :otime, :ctime)`),
+    insertSem: p('INSERT INTO semaphore (semid, semnum, semval, sempid) VALUES (:semid, :semnum, :semval, :sempid)'),
+    updateSet: p(`UPDATE sem_set SET uid = :uid, gid = :gid, mode = :mode, otime = :otime, ctime = :ctime
+      WHERE semid = :semid`),
+    updateSem: p('UPDATE semaphore SET semval = :semval, sempid = :sempid WHERE semid = :semid AND semnum = :semnum'),
+    deleteSet: p('DELETE FROM sem_set WHERE semid = :semid'),
+    insertPending: p(`INSERT INTO pending_op (semid, sops, waiter_pid, waiter_start, waiter_boot,
+        owner_pid, owner_start, owner_boot, blocked_semnum, blocked_kind, since, cmdline)
+      VALUES (:semid, :sops, :waiterPid, :waiterStart, :waiterBoot, :ownerPid, :ownerStart, :ownerBoot,
+        :semnum, :kind, :since, :cmdline)`),
+    reblock: p('UPDATE pending_op SET blocked_semnum = :semnum, blocked_kind = :kind WHERE seq = :seq'),
+    resolve: p('UPDATE pending_op SET outcome = :outcome WHERE seq = :seq'),
+    waitState: p('SELECT outcome FROM pending_op WHERE seq = :seq'),
+    deletePending: p('DELETE FROM pending_op WHERE seq = :seq'),
+    upsertUndo: p(`INSERT INTO undo_record (semid, owner_pid, owner_start, owner_boot, since)
+      VALUES (:semid, :pid, :start, :boot, :since)
+      ON CONFLICT (semid, owner_boot, owner_pid, owner_start) DO UPDATE SET since = since
+      RETURNING id`),
+    clearAdj: p('DELETE FROM undo_adj WHERE record_id = :id'),
+    insertAdj: p('INSERT INTO undo_adj (record_id, semnum, semadj) VALUES (:id, :semnum, :semadj)'),
+    deleteUndo: p(`DELETE FROM undo_record WHERE semid = :semid AND owner_pid = :pid
+      AND owner_start = :start AND owner_boot = :boot`),
+    processes: p(`SELECT waiter_pid AS pid, waiter_start AS start, waiter_boot AS boot FROM pending_op
+      UNION SELECT owner_pid, owner_start, owner_boot FROM pending_op WHERE outcome IS NULL
+      UNION SELECT owner_pid, owner_start, owner_boot FROM undo_record`),
+    setsReferring: p(`SELECT semid FROM pending_op WHERE outcome IS NULL
+        AND ((waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot)
+          OR (owner_pid = :pid AND owner_start = :start AND owner_boot = :boot))
+      UNION SELECT semid FROM undo_record
+        WHERE owner_pid = :pid AND owner_start = :start AND owner_boot = :boot`),
+    deleteResolvedOf: p(`DELETE FROM pending_op WHERE outcome IS NOT NULL
+      AND waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot`),
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+function undoKey(owner: ProcessRef): string {
+  return `${owner.boot}/${owner.pid}/${owner.start}`;
+}
+
+class SqliteTxn implements RegistryTxn {
+  constructor(private readonly s: Statements) {}
+
+  ids(): IdsState {
+    const ids = this.s.ids.get() as Row;
+    const usage = this.s.usage.get() as Row;
+    return { lastIdx: num(ids, 'last_idx'), seq: num(ids, 'seq'), inUse: num(usage, 'n'), usedSems: num(usage, 'sems') };
+  }
+
+  readonly firstFreeIndex: FirstFreeIndex = (from, to) => {
+    const idx = (this.s.firstFree.get({ from, to }) as Row).idx;
+    return typeof idx === 'number' && idx < to ? idx : undefined;
+  };
+
+  highestIndex(): number {
+    return num(this.s.usage.get() as Row, 'hi');
+  }
+
+  findByKey(key: SemKey): SemSetHeader | undefined {
+    const row = this.s.byKey.get({ key }) as Row | undefined;
+    return row && headerOf(row);
+  }
+
+  loadSet(id: SemId): SetState | undefined {
+    if (!Number.isSafeInteger(id) || id < 0) return undefined;
+    const state = this.loadSetByIndex(id % 32768);
+    return state?.header.id === id ? state : undefined;
+  }
+
+  loadSetByIndex(index: number): SetState | undefined {
+    const row = this.s.byIndex.get({ idx: index }) as Row | undefined;
+    if (row === undefined) return undefined;
+    const header = headerOf(row);
+    const semid = header.id;
+    const sems = (this.s.sems.all({ semid }) as Row[]).map((r) => ({ semval: num(r, 'semval'), sempid: num(r, 'sempid') }));
+    const pending = (this.s.pending.all({ semid }) as Row[]).map(pendingOf);
+    return { header, sems, pending, undo: this.loadUndo(semid) };
+  }
+
+  private loadUndo(semid: SemId): UndoRecord[] {
+    const records = this.s.undo.all({ semid }) as Row[];
+    if (records.length === 0) return [];
+    const adjs = new Map<number, Map<number, number>>();
+    for (const r of this.s.undoAdj.all({ semid }) as Row[]) {
+      const id = num(r, 'record_id');
+      if (!adjs.has(id)) adjs.set(id, new Map());
+      adjs.get(id)!.set(num(r, 'semnum'), num(r, 'semadj'));
+    }
+    return records.map((r) => ({
+      owner: procOf(r, 'owner'),
+      semadj: adjs.get(num(r, 'id')) ?? new Map(),
+      since: num(r, 'since'),
+    }));
+  }
+
+  listSets(): SemSetHeader[] {
+    return (this.s.list.all() as Row[]).map(headerOf);
+  }
+
+  insertSet(state: SetState, ids: IdsState): void {
+    const h = state.header;
+    this.s.insertSet.run({ semid: h.id, idx: h.index, seq: h.perm.seq, key: h.perm.key, uid: h.perm.uid,
+      gid: h.perm.gid, cuid: h.perm.cuid, cgid: h.perm.cgid, mode: h.perm.mode, nsems: h.nsems,
+      otime: h.otime, ctime: h.ctime });
+    state.sems.forEach((sem, semnum) => this.s.insertSem.run({ semid: h.id, semnum, ...sem }));
+    this.s.setIds.run({ lastIdx: ids.lastIdx, seq: ids.seq });
+  }
+
+  saveSet(before: SetState, change: SetChange): void {
+    const after = change.state;
+    const semid = after.header.id;
+    if (after.header !== before.header) {
+      const { perm, otime, ctime } = after.header;
+      this.s.updateSet.run({ semid, uid: perm.uid, gid: perm.gid, mode: perm.mode, otime, ctime });
+    }
+    after.sems.forEach((sem, semnum) => {
+      if (sem !== before.sems[semnum]) this.s.updateSem.run({ semid, semnum, ...sem });
+    });
+    this.savePending(before, change);
+    this.saveUndo(before, after);
+  }
+
+  private savePending(before: SetState, change: SetChange): void {
+    const resolved = new Set(change.outcomes.map((o) => o.seq));
+    for (const o of change.outcomes) this.s.resolve.run({ seq: o.seq, outcome: o.result });
+    const kept = new Map(change.state.pending.map((op) => [op.seq, op]));
+    for (const op of before.pending) {
+      const now = kept.get(op.seq);
+      if (now === undefined) {
+        if (!resolved.has(op.seq)) this.s.deletePending.run({ seq: op.seq });
+      } else if (now.blocked.semnum !== op.blocked.semnum || now.blocked.kind !== op.blocked.kind) {
+        this.s.reblock.run({ seq: op.seq, ...now.blocked });
+      }
+    }
+  }
+
+  private saveUndo(before: SetState, after: SetState): void {
+    const semid = after.header.id;
+    const old = new Map(before.undo.map((u) => [undoKey(u.owner), u]));
+    for (const record of after.undo) {
+      const prev = old.get(undoKey(record.owner));
+      old.delete(undoKey(record.owner));
+      if (prev !== undefined && sameAdjustments(prev.semadj, record.semadj)) continue;
+      const { id } = this.s.upsertUndo.get({ semid, ...record.owner, since: record.since }) as { id: number };
+      this.s.clearAdj.run({ id });
+      for (const [semnum, semadj] of record.semadj) this.s.insertAdj.run({ id, semnum, semadj });
+    }
+    for (const gone of old.values()) this.s.deleteUndo.run({ semid, ...gone.owner });
+  }
+
+  removeSet(before: SetState, change: SetChange): void {
+    for (const o of change.outcomes) this.s.resolve.run({ seq: o.seq, outcome: o.result });
+    this.s.deleteSet.run({ semid: before.header.id });
+  }
+
+  insertPending(semid: SemId, op: Omit<PendingOp, 'seq'>): number {
+    const info = this.s.insertPending.run({
+      semid, sops: encodeSops(op.sops),
+      waiterPid: op.waiter.pid, waiterStart: op.waiter.start, waiterBoot: op.waiter.boot,
+      ownerPid: op.owner.pid, ownerStart: op.owner.start, ownerBoot: op.owner.boot,
+      semnum: op.blocked.semnum, kind: op.blocked.kind, since: op.since, cmdline: op.cmdline,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  waitState(seq: number): WaitState {
+    const row = this.s.waitState.get({ seq }) as Row | undefined;
+    if (row === undefined) return 'gone';
+    return (row.outcome as WaitState | null) ?? 'waiting';
+  }
+
+  deletePending(seq: number): void {
+    this.s.deletePending.run({ seq });
+  }
+
+  processes(): ProcessRef[] {
+    return (this.s.processes.all() as Row[]).map((r) => ({ pid: num(r, 'pid'), start: num(r, 'start'), boot: str(r, 'boot') }));
+  }
+
+  setsReferring(proc: ProcessRef): SemId[] {
+    return (this.s.setsReferring.all({ ...proc }) as Row[]).map((r) => asSemId(num(r, 'semid')));
+  }
+
+  deleteResolvedOf(proc: ProcessRef): void {
+    this.s.deleteResolvedOf.run({ ...proc });
+  }
+}
+
+function sameAdjustments(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+export class SqliteStore implements RegistryStore {
+  private readonly txn: SqliteTxn;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
+
+  private constructor(private readonly db: Database.Database, readonly location: string) {
+    this.txn = new SqliteTxn(prepareAll(db));
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
+  }
+
+  static open(path: string): SqliteStore {
+    return new SqliteStore(openDatabase(path), path);
+  }
+
+  transactionSync<T>(work: (txn: RegistryTxn) => T): T {
+    this.begin.run();
+    try {
+      const result = work(this.txn);
+      this.commit.run();
+      return result;
+    } catch (err) {
+      // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).
+      if (this.db.inTransaction) this.rollback.run();
+      throw err;
+    }
+  }
+
+  transaction<T>(work: (txn: RegistryTxn) => T): Promise<T> {
+    try {
+      return Promise.resolve(this.transactionSync(work));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
