@@ -8,7 +8,9 @@
  *   transaction. A file from a newer svsem, or a SQLite file of another program, is refused.
  */
 import Database from 'better-sqlite3';
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import {
+  closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +32,10 @@ export interface Migration {
   readonly file: string;
 }
 
-const DB_DIR = fileURLToPath(new URL('../../../db/', import.meta.url));
+/** db/ at the package root: two levels up from src/storage, three from dist/src/storage. */
+const DB_DIR = ['../../db/', '../../../db/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, '0001-initial.sql'))) ?? 'db/';
 
 export function migrations(dir = DB_DIR): Migration[] {
   const list = readdirSync(dir)
@@ -54,6 +59,11 @@ function createExclusive(path: string): void {
     closeSync(fd);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A symlink to an existing registry is the user's choice; a dangling one would make SQLite
+    // create the file at the far end, so it is refused.
+    if (lstatSync(path).isSymbolicLink() && !existsSync(path)) {
+      throw new RegistryError(path, 'is a symlink to a missing file; svsem does not create through a symlink');
+    }
   }
 }
 

@@ -29,6 +29,7 @@ import type {
 } from '../core/types.js';
 import { openDatabase } from './open.js';
 import type { RegistryStore, RegistryTxn, WaitState } from './port.js';
+import { notifyWaiters } from './wake.js';
 
 type Row = Record<string, number | string | null>;
 
@@ -306,12 +307,14 @@ export class SqliteStore implements RegistryStore {
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
+  private readonly totalChanges: Database.Statement;
 
   private constructor(private readonly db: Database.Database, readonly location: string) {
     this.txn = new SqliteTxn(prepareAll(db));
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
   static open(path: string): SqliteStore {
@@ -321,8 +324,11 @@ export class SqliteStore implements RegistryStore {
   transactionSync<T>(work: (txn: RegistryTxn) => T): T {
     this.begin.run();
     try {
+      const before = this.totalChanges.get();
       const result = work(this.txn);
+      const changed = this.totalChanges.get() !== before;
       this.commit.run();
+      if (changed) notifyWaiters(this.location);
       return result;
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).

@@ -1,0 +1,83 @@
+/**
+ * Process identity and liveness, read from /proc (Linux).
+ *
+ * A process is its boot id, pid and start time (field 22 of /proc/PID/stat, clock ticks since
+ * boot), so a reused pid or a pid from before a reboot is never taken for the one recorded.
+ * Where /proc is missing, the start time is recorded as 0 and liveness falls back to kill(pid, 0):
+ * a reused pid is then taken for the original, which the man page states.
+ */
+import { readFileSync } from 'node:fs';
+import type { ProcessRef } from './core/types.js';
+
+let cachedBoot: string | undefined;
+
+export function bootId(): string {
+  if (cachedBoot === undefined) {
+    try {
+      cachedBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      cachedBoot = 'unknown';
+    }
+  }
+  return cachedBoot;
+}
+
+/** The start time of `pid`, or undefined if it does not exist (or is a zombie). */
+export function startTime(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return Number(fields[19]);
+}
+
+const hasProc = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The identity of a live process, or undefined if there is no such process. */
+export function processRef(pid: number): ProcessRef | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (!hasProc) return kill0(pid) ? { pid, start: 0, boot: bootId() } : undefined;
+  const start = startTime(pid);
+  return start === undefined ? undefined : { pid, start, boot: bootId() };
+}
+
+function kill0(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function isAlive(proc: ProcessRef): boolean {
+  if (proc.boot !== bootId()) return false;
+  if (!hasProc) return kill0(proc.pid);
+  return startTime(proc.pid) === proc.start;
+}
+
+/** svsem's own process. */
+export function selfRef(): ProcessRef {
+  return processRef(process.pid) ?? { pid: process.pid, start: 0, boot: bootId() };
+}
+
+/** The command line of `pid` as one string, for views of waiters ('' if unreadable). */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The registry: svsem's typed API, on which the commands are built. Each call runs one
+ * transaction on the store: it first settles what dead processes left behind (reap), then loads
+ * what the call needs, applies the core's pure step, and writes the result.
+ *
+ * A blocking semop queues a pending operation and returns a Promise that settles when another
+ * process resolves it (or on timeout, abort, or removal of the set). The waiter never retries:
+ * whoever made the operation possible performed it, and the waiter only reads the outcome.
+ */
+import { SemError } from './core/errno.js';
+import { exitUndo, discardWaiter } from './core/exit.js';
+import type { IpcSetRequest, SemInfo, SemReader } from './core/semctl.js';
+import * as semctl from './core/semctl.js';
+import { semget, type SemgetRequest } from './core/semget.js';
+import { checkSemopArgs, semop as semopStep } from './core/semop.js';
+import type {
+  Credentials,
+  ProcessRef,
+  SemId,
+  SemKey,
+  SemSetHeader,
+  Sembuf,
+  SetState,
+} from './core/types.js';
+import { isAlive, selfRef } from './process.js';
+import type { RegistryStore, RegistryTxn } from './storage/port.js';
+import { SqliteStore } from './storage/sqlite.js';
+import { watchWakes } from './storage/wake.js';
+
+export interface RegistryOptions {
+  /** The registry file; see defaultRegistryPath(). */
+  readonly path: string;
+  /** Who calls; by default the real uid, gid and groups of this process. */
+  readonly credentials?: Credentials;
+}
+
+export interface SemopOptions {
+  /** The process the call acts for (sempid, SEM_UNDO owner); default: this process. */
+  readonly owner?: ProcessRef;
+  /** semtimedop: give up after this many milliseconds with EAGAIN; 0 tries once. */
+  readonly timeoutMs?: number;
+  /** Withdraws a sleeping operation and rejects with EINTR. */
+  readonly signal?: AbortSignal;
+  /** Shown to people inspecting waiters. */
+  readonly cmdline?: string;
+  /** Called once the operation sleeps (before the Promise settles). */
+  readonly onBlock?: () => void;
+}
+
+/** How often a sleeping operation re-reads its state if no wake-up arrives. */
+export const POLL_INTERVAL_MS = 100;
+
+export function processCredentials(): Credentials {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  return { uid, gid, groups: process.getgroups?.() ?? [] };
+}
+
+function noSuchSet(id: number): SemError {
+  return new SemError('EINVAL', `no semaphore set has id ${id}`);
+}
+
+export class Registry {
+  readonly credentials: Credentials;
+
+  constructor(
+    readonly store: RegistryStore,
+    credentials?: Credentials,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.credentials = credentials ?? processCredentials();
+  }
+
+  static open(options: RegistryOptions): Registry {
+    return new Registry(SqliteStore.open(options.path), options.credentials);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  /** One transaction that first settles what dead processes left behind. */
+  private run<T>(work: (txn: RegistryTxn, nowMs: number) => T): Promise<T> {
+    return this.store.transaction((txn) => {
+      const nowMs = this.clock();
+      reap(txn, nowMs);
+      return work(txn, nowMs);
+    });
+  }
+
+  private load(txn: RegistryTxn, id: number): SetState {
+    if (!Number.isSafeInteger(id) || id < 0) throw noSuchSet(id);
+    return txn.loadSet(id as SemId) ?? (() => { throw noSuchSet(id); })();
+  }
+
+  semget(req: SemgetRequest): Promise<SemId> {
+    return this.run((txn, nowMs) => {
+      const existing = req.key === 0 ? undefined : txn.findByKey(req.key);
+      const step = semget(req, this.credentials,
+        { existing, ids: txn.ids(), firstFree: txn.firstFreeIndex }, nowMs);
+      if (step.kind === 'found') return step.id;
+      txn.insertSet(step.state, step.ids);
+      return step.state.header.id;
+    });
+  }
+
+  stat(id: number): Promise<SemSetHeader> {
+    return this.run((txn) => semctl.ipcStat(this.load(txn, id), this.credentials));
+  }
+
+  get(id: number, cmd: SemReader, semnum: number): Promise<number> {
+    return this.run((txn) => semctl.getSem(this.load(txn, id), this.credentials, cmd, semnum));
+  }
+
+  getAll(id: number): Promise<number[]> {
+    return this.run((txn) => semctl.getAll(this.load(txn, id), this.credentials));
+  }
+
+  setVal(id: number, semnum: number, value: number, actor: ProcessRef): Promise<void> {
+    semctl.checkSetvalArg(value);
+    return this.run((txn, nowMs) => {
+      const state = this.load(txn, id);
+      txn.saveSet(state, semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs));
+    });
+  }
+
+  setAll(id: number, values: readonly number[], actor: ProcessRef): Promise<void> {
+    return this.run((txn, nowMs) => {
+      const state = this.load(txn, id);
+      txn.saveSet(state, semctl.setAll(state, this.credentials, values, actor.pid, nowMs));
+    });
+  }
+
+  ipcSet(id: number, req: IpcSetRequest): Promise<void> {
+    return this.run((txn, nowMs) => {
+      const state = this.load(txn, id);
+      txn.saveSet(state, semctl.ipcSet(state, this.credentials, req, nowMs));
+    });
+  }
+
+  rmid(id: number): Promise<void> {
+    return this.run((txn) => {
+      const state = this.load(txn, id);
+      txn.removeSet(state, semctl.rmid(state, this.credentials));
+    });
+  }
+
+  /** IPC_INFO / SEM_INFO. */
+  info(cmd: 'info' | 'seminfo'): Promise<{ info: SemInfo; highestIndex: number }> {
+    return this.run((txn) => {
+      const { inUse, usedSems } = txn.ids();
+      return semctl.semInfo(cmd, { inUse, usedSems, highestIndex: txn.highestIndex() });
+    });
+  }
+
+  /** SEM_STAT / SEM_STAT_ANY: the set at an index (masked to 15 bits, as the kernel does). */
+  semStat(index: number, any: boolean): Promise<SemSetHeader> {
+    return this.run((txn) => {
+      if (!Number.isSafeInteger(index) || index < 0) throw noSuchSet(index);
+      const state = txn.loadSetByIndex(index % 32768);
+      if (state === undefined) throw new SemError('EINVAL', `no semaphore set has index ${index}`);
+      return semctl.semStat(state, this.credentials, any);
+    });
+  }
+
+  /** Every set's header, in index order (what ipcs lists). */
+  list(): Promise<SemSetHeader[]> {
+    return this.run((txn) => txn.listSets());
+  }
+
+  /** One set with its semaphores, queue and undo records, for views. Needs read permission. */
+  inspect(id: number): Promise<SetState> {
+    return this.run((txn) => {
+      const state = this.load(txn, id);
+      semctl.ipcStat(state, this.credentials);
+      return state;
+    });
+  }
+
+  findByKey(key: SemKey): Promise<SemSetHeader | undefined> {
+    return this.run((txn) => (key === 0 ? undefined : txn.findByKey(key)));
+  }
+
+  /**
+   * semop / semtimedop. Resolves when the operation has been performed (by this call or, after
+   * sleeping, by whoever made it possible); rejects with a SemError otherwise.
+   */
+  async semop(id: number, sops: readonly Sembuf[], options: SemopOptions = {}): Promise<void> {
+    checkSemopArgs(sops);
+    const waiter = selfRef();
+    const owner = options.owner ?? waiter;
+    const timeoutMs = options.timeoutMs;
+    const seq = await this.run((txn, nowMs) => {
+      const state = this.load(txn, id);
+      const call = { sops, owner, waiter, cmdline: options.cmdline ?? '' };
+      const step = semopStep(state, call, this.credentials, nowMs);
+      txn.saveSet(state, step.change);
+      if (step.kind === 'error') throw step.error;
+      if (step.kind === 'done') return undefined;
+      if (timeoutMs === 0 || options.signal?.aborted) {
+        throw options.signal?.aborted ? interrupted() : timedOut(timeoutMs ?? 0);
+      }
+      return txn.insertPending(state.header.id, {
+        sops, owner, waiter, blocked: step.blocked, since: nowMs, cmdline: call.cmdline,
+      });
+    });
+    if (seq === undefined) return;
+    options.onBlock?.();
+    await this.sleep(seq, timeoutMs, options.signal);
+  }
+
+  /** Waits for the outcome of pending operation `seq`. */
+  private sleep(seq: number, timeoutMs: number | undefined, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let deadline: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (err?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearTimeout(deadline);
+        stopWatching();
+        signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const check = (giveUp?: SemError) => {
+        if (done) return;
+        try {
+          const outcome = this.store.transactionSync((txn) => {
+            reap(txn, this.clock());
+            return settleWait(txn, seq, giveUp);
+          });
+          if (outcome === 'waiting') schedule();
+          else finish(outcome === 'done' ? undefined : outcome);
+        } catch (err) {
+          finish(err);
+        }
+      };
+      const schedule = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => check(), POLL_INTERVAL_MS);
+      };
+      const onAbort = () => check(interrupted());
+      const stopWatching = watchWakes(this.store.location, () => check());
+      signal?.addEventListener('abort', onAbort);
+      if (timeoutMs !== undefined) {
+        deadline = setTimeout(() => check(timedOut(timeoutMs)), timeoutMs);
+      }
+      check(signal?.aborted ? interrupted() : undefined);
+    });
+  }
+}
+
+function interrupted(): SemError {
+  return new SemError('EINTR', 'interrupted while waiting; the operation was withdrawn');
+}
+
+function timedOut(ms: number): SemError {
+  return new SemError('EAGAIN', `timed out after ${ms / 1000} s; the operation was withdrawn`);
+}
+
+/**
+ * Reads a sleeping operation's state. A resolved one is deleted and its outcome returned; one
+ * still waiting is withdrawn if the waiter gives up (timeout, signal), else left to wait.
+ */
+function settleWait(txn: RegistryTxn, seq: number, giveUp?: SemError): 'waiting' | 'done' | SemError {
+  const state = txn.waitState(seq);
+  if (state === 'waiting') {
+    if (giveUp === undefined) return 'waiting';
+    txn.deletePending(seq);
+    return giveUp;
+  }
+  txn.deletePending(seq);
+  switch (state) {
+    case 'done':
+      return 'done';
+    case 'EIDRM':
+    case 'gone':
+      return new SemError('EIDRM', 'the set was removed while waiting');
+    case 'EAGAIN':
+      return new SemError('EAGAIN', 'woken to an IPC_NOWAIT operation that could not proceed');
+    case 'ERANGE':
+      return new SemError('ERANGE', 'woken to an operation that would exceed SEMVMX or SEMAEM');
+  }
+}
+
+/**
+ * Settles what dead processes left: a dead waiter's operations are withdrawn unapplied and its
+ * unread outcomes deleted; a dead owner's undo adjustments are applied as its exit would have.
+ */
+export function reap(txn: RegistryTxn, nowMs: number): void {
+  for (const proc of txn.processes()) {
+    if (isAlive(proc)) continue;
+    for (const semid of txn.setsReferring(proc)) {
+      const state = txn.loadSet(semid);
+      if (state === undefined) continue;
+      const cleared = discardWaiter(state, proc);
+      const change = exitUndo(cleared, proc, nowMs);
+      txn.saveSet(state, change);
+    }
+    txn.deleteResolvedOf(proc);
+  }
+}
+

@@ -1,0 +1,28 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+
+export interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh registry path in a new temporary folder. */
+export function freshDb(): string {
+  return join(mkdtempSync(join(tmpdir(), 'svsem-test-')), 'registry.db');
+}
+
+/** Runs svsem with `args` on registry `db` (appended as --db unless db is undefined). */
+export function svsem(db: string | undefined, ...args: string[]): Result {
+  const argv = db === undefined ? args : [...args, '--db', db];
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...argv], {
+    encoding: 'utf8',
+    env: { ...process.env, SVSEM_DB: '', SVSEM_DEBUG: '' },
+    timeout: 15_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
