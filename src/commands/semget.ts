@@ -22,7 +22,7 @@ export function builder(y: Argv): Argv {
     .positional('nsems', { type: 'string', describe: 'number of semaphores (needed to create)' })
     .option('create', { alias: 'c', type: 'boolean', describe: 'IPC_CREAT: create if missing' })
     .option('excl', { alias: 'x', type: 'boolean', describe: 'IPC_EXCL: fail if it exists' })
-    .option('mode', { alias: 'm', type: 'string', describe: 'octal permissions of a new set', default: '0600' })
+    .option('mode', { alias: 'm', type: 'string', describe: 'octal mode bits of semflg (default 0600 with --create, else 0)' })
     .option('init', { type: 'string', describe: 'initial value of every semaphore of a new set' })
     .example('$0 semget 0x1234 1 -c --init 1', 'a mutex, created unlocked if missing');
 }
@@ -33,7 +33,9 @@ export function toRequest(args: SemgetArgs): SemgetRequest {
     nsems: args.nsems === undefined ? 0 : parseInteger(args.nsems, 'nsems', -0x80000000, 0x7fffffff),
     create: args.create ?? false,
     excl: args.excl ?? false,
-    mode: parseMode(args.mode ?? '0600'),
+    // As in C, the mode bits are also the access asked of an existing set: a plain lookup asks
+    // for none, a create for what the new set would grant its owner.
+    mode: parseMode(args.mode ?? (args.create ? '0600' : '0')),
     init: args.init === undefined ? undefined : parseInteger(args.init, 'init value', -0x80000000, 0x7fffffff),
   };
 }

@@ -80,10 +80,12 @@ export function openDatabase(path: string): Database.Database {
   try {
     createExclusive(path);
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    // Refuse a foreign or newer file before changing anything in it (even its journal mode).
+    const current = checkVersion(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    migrate(db, path);
+    if (current !== SCHEMA_VERSION) migrate(db, path);
     return db;
   } catch (err) {
     db?.close();
@@ -91,10 +93,9 @@ export function openDatabase(path: string): Database.Database {
   }
 }
 
-/** Brings the schema to SCHEMA_VERSION in one transaction, or refuses the file. */
-export function migrate(db: Database.Database, path: string, upTo = SCHEMA_VERSION): void {
+/** The file's schema version, or a RegistryError if svsem must not touch it. */
+function checkVersion(db: Database.Database, path: string, upTo = SCHEMA_VERSION): number {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version === upTo) return;
   if (version > upTo) {
     throw new RegistryError(path, `registry has schema version ${version}, newer than this svsem ` +
       `understands (${upTo}); upgrade svsem`);
@@ -104,6 +105,12 @@ export function migrate(db: Database.Database, path: string, upTo = SCHEMA_VERSI
   if (appId !== APPLICATION_ID && (version !== 0 || tables.n > 0)) {
     throw new RegistryError(path, 'not an svsem registry (a SQLite file of another program)');
   }
+  return version;
+}
+
+/** Brings the schema to `upTo` in one transaction, or refuses the file. */
+export function migrate(db: Database.Database, path: string, upTo = SCHEMA_VERSION): void {
+  checkVersion(db, path, upTo);
   db.transaction(() => {
     // Another process may have migrated the file while this one waited for the write lock.
     const current = db.pragma('user_version', { simple: true }) as number;
