@@ -9,9 +9,11 @@ import { report, UsageError } from './cli/errors.js';
 import { stdio, type Output } from './cli/context.js';
 import * as ftok from './commands/ftok.js';
 import * as ipcmk from './commands/ipcmk.js';
+import * as ipcs from './commands/ipcs.js';
 import * as ipcrm from './commands/ipcrm.js';
 import * as semctl from './commands/semctl.js';
 import * as semget from './commands/semget.js';
+import * as run from './commands/run.js';
 import * as semop from './commands/semop.js';
 
 interface CommandFile {
@@ -21,7 +23,7 @@ interface CommandFile {
   run(args: never, io: Output): Promise<void>;
 }
 
-const COMMANDS: CommandFile[] = [semget, semop, semctl, ipcmk, ipcrm, ftok];
+const COMMANDS: CommandFile[] = [semget, semop, semctl, ipcs, ipcmk, ipcrm, ftok, run];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));

@@ -177,6 +177,14 @@ export class Registry {
     });
   }
 
+  /**
+   * Does now what the kernel's exit_sem() does when `proc` exits: applies its undo adjustments and
+   * withdraws its sleeping operations. `svsem run` calls it for itself when its command ends.
+   */
+  exit(proc: ProcessRef): Promise<void> {
+    return this.run((txn, nowMs) => settleProcess(txn, proc, nowMs));
+  }
+
   findByKey(key: SemKey): Promise<SemSetHeader | undefined> {
     return this.run((txn) => (key === 0 ? undefined : txn.findByKey(key)));
   }
@@ -292,15 +300,17 @@ function settleWait(txn: RegistryTxn, seq: number, giveUp?: SemError): 'waiting'
  */
 export function reap(txn: RegistryTxn, nowMs: number): void {
   for (const proc of txn.processes()) {
-    if (isAlive(proc)) continue;
-    for (const semid of txn.setsReferring(proc)) {
-      const state = txn.loadSet(semid);
-      if (state === undefined) continue;
-      const cleared = discardWaiter(state, proc);
-      const change = exitUndo(cleared, proc, nowMs);
-      txn.saveSet(state, change);
-    }
-    txn.deleteResolvedOf(proc);
+    if (!isAlive(proc)) settleProcess(txn, proc, nowMs);
   }
+}
+
+/** exit_sem() for `proc` on every set it refers to, and its unread outcomes dropped. */
+function settleProcess(txn: RegistryTxn, proc: ProcessRef, nowMs: number): void {
+  for (const semid of txn.setsReferring(proc)) {
+    const state = txn.loadSet(semid);
+    if (state === undefined) continue;
+    txn.saveSet(state, exitUndo(discardWaiter(state, proc), proc, nowMs));
+  }
+  txn.deleteResolvedOf(proc);
 }
 

@@ -11,17 +11,23 @@ export interface Result {
   stderr: string;
 }
 
+/** Where a command given no --db would put its registry: never the user's own. */
+const SCRATCH_STATE = mkdtempSync(join(tmpdir(), 'svsem-state-'));
+
 /** A fresh registry path in a new temporary folder. */
 export function freshDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'svsem-test-')), 'registry.db');
 }
 
-/** Runs svsem with `args` on registry `db` (appended as --db unless db is undefined). */
+/**
+ * Runs svsem with `args` on registry `db` (given first as --db unless db is undefined, so that it
+ * never lands after a `--` among a command's own arguments).
+ */
 export function svsem(db: string | undefined, ...args: string[]): Result {
-  const argv = db === undefined ? args : [...args, '--db', db];
+  const argv = db === undefined ? args : ['--db', db, ...args];
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...argv], {
     encoding: 'utf8',
-    env: { ...process.env, SVSEM_DB: '', SVSEM_DEBUG: '' },
+    env: { ...process.env, SVSEM_DB: '', SVSEM_DEBUG: '', XDG_STATE_HOME: SCRATCH_STATE },
     timeout: 15_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

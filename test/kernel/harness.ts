@@ -1,0 +1,209 @@
+/**
+ * Runs one semaphore script two ways and returns one result line per script line from each:
+ * on the kernel through test/kernel/helper.c in a fresh IPC namespace, and on svsem through its
+ * CLI on a fresh registry. helper.c's header describes the script language; svsem's results are
+ * put in the helper's spelling (a number, the values, an errno name, "0" or "set" for pids).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** A call that would have slept: the helper's alarm fired, or svsem gave no answer. */
+export const BLOCKED = 'blocked';
+/** svsem lines after a blocked call: a sleeping svsem cannot be asked anything more. */
+export const NOT_RUN = 'not run';
+
+const CALL_TIMEOUT_MS = 5000;
+const SESSION = fileURLToPath(new URL('./svsem-session.mjs', import.meta.url));
+
+/** Script text to commands: one a line, `#` starts a comment, blank lines skipped. */
+export function scriptLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim().replace(/\s+/g, ' '))
+    .filter((l) => l !== '');
+}
+
+interface ProcessResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runProcess(cmd: string, args: string[], input: string, timeoutMs: number): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Runs the script in one helper process inside a new IPC namespace. */
+export async function runOnKernel(helper: string, lines: string[]): Promise<string[]> {
+  const input = lines.join('\n') + '\n';
+  const { status, stdout, stderr } = await runProcess('unshare', ['--ipc', helper], input, 60_000);
+  const results = stdout.split('\n').slice(0, -1);
+  if (status !== 0 || results.length !== lines.length) {
+    throw new Error(`kernel helper: exit ${status}, ${results.length} of ${lines.length} results; ${stderr}`);
+  }
+  return results.map((r) => (r === 'EINTR' ? BLOCKED : r));
+}
+
+/** What one svsem command did; undefined when it was still running at the time limit. */
+export interface Outcome {
+  status: number;
+  out: string[];
+  err: string[];
+}
+
+export interface SvsemRunner {
+  run(argv: string[]): Promise<Outcome | undefined>;
+  close(): void;
+}
+
+function splitLines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+}
+
+/** One `node cli.js ...` process per command: the real process boundary, about 160 ms each. */
+export function spawnRunner(cli: string): SvsemRunner {
+  return {
+    run: (argv) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [cli, ...argv], { timeout: CALL_TIMEOUT_MS }, (error, stdout, stderr) => {
+          if (error?.killed) return resolve(undefined);
+          const status = typeof error?.code === 'number' ? error.code : 0;
+          resolve({ status, out: splitLines(stdout), err: splitLines(stderr) });
+        });
+      }),
+    close: () => {},
+  };
+}
+
+/**
+ * All commands through one svsem-session.mjs process (see there): a few ms each. A command
+ * still running at the time limit counts as blocked and ends the session with SIGKILL (svsem's
+ * semop turns SIGTERM into EINTR, which would look like an answer).
+ */
+export function sessionRunner(cli: string): SvsemRunner {
+  const child = spawn(process.execPath, [SESSION, cli], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: ((o: Outcome | undefined) => void)[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(JSON.parse(line)));
+  child.on('close', () => waiting.splice(0).forEach((w) => w(undefined)));
+  return {
+    run: (argv) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve(undefined);
+        }, CALL_TIMEOUT_MS);
+        waiting.push((o) => {
+          clearTimeout(timer);
+          resolve(o);
+        });
+        child.stdin.write(JSON.stringify(argv) + '\n');
+      }),
+    close: () => child.kill('SIGKILL'),
+  };
+}
+
+/** Where svsem's script run stands: the registry, --as, and what `$` means. */
+interface SvsemState {
+  db: string;
+  as?: string;
+  lastSemid?: string;
+}
+
+const SEMCTL_GETS = new Set(['getval', 'getpid', 'getncnt', 'getzcnt', 'getall']);
+const SEMCTL_SETS = new Set(['setval', 'setall', 'rmid']);
+
+/** The svsem command line for one script command (not `as`, which only changes the state). */
+export function svsemArgv(words: string[], state: SvsemState): string[] {
+  const [cmd = '', ...rest] = words;
+  const id = rest[0] === '$' ? (state.lastSemid ?? '-1') : (rest[0] ?? '');
+  const global = ['--db', state.db, ...(state.as ? ['--as', state.as] : [])];
+  if (cmd === 'semget') {
+    const [key = '', nsems = '', flagText = ''] = rest;
+    const flags = parseInt(flagText, 8);
+    const create = flags & 0o1000 ? ['-c'] : [];
+    const excl = flags & 0o2000 ? ['-x'] : [];
+    return ['semget', key, nsems, ...create, ...excl, '-m', '0' + (flags & 0o777).toString(8), ...global];
+  }
+  if (cmd === 'semop') return ['semop', id, ...rest.slice(1), ...global];
+  if (SEMCTL_GETS.has(cmd) || SEMCTL_SETS.has(cmd)) return ['semctl', id, cmd, ...rest.slice(1), ...global];
+  if (cmd === 'stat') return ['semctl', id, 'stat', '--json', ...global];
+  if (cmd === 'info' || cmd === 'seminfo') return ['semctl', cmd, '--json', ...global];
+  throw new Error(`the script command '${words.join(' ')}' has no svsem translation`);
+}
+
+/** svsem's failure in the helper's spelling: the errno name, if the exit status agrees. */
+function failure(o: Outcome): string {
+  const name = /^svsem \w+: (E[A-Z0-9]+): /.exec(o.err[0] ?? '')?.[1];
+  const errno = name === undefined ? undefined : (constants.errno as Record<string, number>)[name];
+  if (name !== undefined && errno === o.status && o.err.length === 1) return name;
+  return `exit ${o.status}: ${o.err.join(' | ')}`;
+}
+
+function statLine(s: Record<string, number>): string {
+  const mode = (s.mode ?? 0).toString(8).padStart(4, '0');
+  return `key=${s.key} uid=${s.uid} gid=${s.gid} cuid=${s.cuid} cgid=${s.cgid} mode=${mode} ` +
+    `seq=${s.seq} nsems=${s.nsems} otime=${s.otime ? 'set' : '0'}`;
+}
+
+const INFO_FIELDS = ['semmap', 'semmni', 'semmns', 'semmnu', 'semmsl', 'semopm', 'semume', 'semusz',
+  'semvmx', 'semaem'];
+
+function infoLine(i: Record<string, number>): string {
+  return [`highest=${i.highestIndex}`, ...INFO_FIELDS.map((f) => `${f}=${i[f]}`)].join(' ');
+}
+
+/** One svsem outcome as the helper would have printed the kernel's. */
+export function resultLine(cmd: string, o: Outcome): string {
+  if (o.status !== 0) return failure(o);
+  switch (cmd) {
+    case 'semget':
+    case 'getval':
+    case 'getncnt':
+    case 'getzcnt':
+    case 'getall':
+      return o.out.join(' | ');
+    case 'getpid':
+      return o.out.join(' | ') === '0' ? '0' : 'set';
+    case 'stat':
+      return statLine(JSON.parse(o.out[0] ?? '{}'));
+    case 'info':
+    case 'seminfo':
+      return infoLine(JSON.parse(o.out[0] ?? '{}'));
+    default:
+      return o.out.length === 0 ? '0' : `0, printing ${o.out.join(' | ')}`;
+  }
+}
+
+/** Runs the script on svsem, one command after another, on the registry file `db`. */
+export async function runOnSvsem(runner: SvsemRunner, db: string, lines: string[]): Promise<string[]> {
+  const state: SvsemState = { db };
+  const results: string[] = [];
+  for (const line of lines) {
+    const words = line.split(' ');
+    if (words[0] === 'as') {
+      state.as = words[1] === '0' && words[2] === '0' ? undefined : `${words[1]}:${words[2]}`;
+      results.push('0');
+      continue;
+    }
+    const outcome = await runner.run(svsemArgv(words, state));
+    if (outcome === undefined) {
+      results.push(BLOCKED);
+      break;
+    }
+    const result = resultLine(words[0] ?? '', outcome);
+    if (words[0] === 'semget' && outcome.status === 0) state.lastSemid = result;
+    results.push(result);
+  }
+  return [...results, ...Array<string>(lines.length - results.length).fill(NOT_RUN)];
+}
