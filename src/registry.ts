@@ -41,8 +41,8 @@ export interface SemopOptions {
   readonly timeoutMs?: number;
   /** Withdraws a sleeping operation and rejects with EINTR. */
   readonly signal?: AbortSignal;
-  /** Shown to people inspecting waiters. */
-  readonly cmdline?: string;
+  /** Shown to people inspecting waiters; a function is called only if the operation sleeps. */
+  readonly cmdline?: string | (() => string);
   /** Called once the operation sleeps (before the Promise settles). */
   readonly onBlock?: () => void;
 }
@@ -200,7 +200,7 @@ export class Registry {
     const timeoutMs = options.timeoutMs;
     const seq = await this.run((txn, nowMs) => {
       const state = this.load(txn, id);
-      const call = { sops, owner, waiter, cmdline: options.cmdline ?? '' };
+      const call = { sops, owner, waiter };
       const step = semopStep(state, call, this.credentials, nowMs);
       txn.saveSet(state, step.change);
       if (step.kind === 'error') throw step.error;
@@ -209,7 +209,7 @@ export class Registry {
         throw options.signal?.aborted ? interrupted() : timedOut(timeoutMs ?? 0);
       }
       return txn.insertPending(state.header.id, {
-        sops, owner, waiter, blocked: step.blocked, since: nowMs, cmdline: call.cmdline,
+        sops, owner, waiter, blocked: step.blocked, since: nowMs, cmdline: describe(options.cmdline),
       });
     });
     if (seq === undefined) return;
@@ -259,6 +259,10 @@ export class Registry {
       check(signal?.aborted ? interrupted() : undefined);
     });
   }
+}
+
+function describe(cmdline: SemopOptions['cmdline']): string {
+  return typeof cmdline === 'function' ? cmdline() : cmdline ?? '';
 }
 
 function interrupted(): SemError {

@@ -1,20 +1,16 @@
 /**
- * What every command gets from the command line before it runs: the registry (opened at --db or
- * the default path, with --as credentials), the acting process, and where to print.
+ * What a command gets besides its arguments: where to print, the registry (opened on first use,
+ * so commands that need none never open it), the acting process, and a way to learn that the
+ * user wants to stop. A single invocation makes one Context; `svsem shell` makes one per line
+ * over the registry it keeps open.
  */
 import type { Credentials, ProcessRef } from '../core/types.js';
 import { processRef } from '../process.js';
 import { Registry, processCredentials } from '../registry.js';
 import { defaultRegistryPath } from '../storage/open.js';
+import { flagOption, stringOption, type ParsedArgs } from './argv.js';
 import { UsageError } from './errors.js';
 import { parseInteger } from './parse.js';
-
-export interface GlobalArgs {
-  db?: string;
-  as?: string;
-  json?: boolean;
-  owner?: string;
-}
 
 export interface Output {
   out(line: string): void;
@@ -25,6 +21,22 @@ export const stdio: Output = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
 };
+
+/** A signal the user can fire (SIGINT, SIGTERM, SIGHUP; Ctrl-C in the shell) while a command waits. */
+export interface Interrupts {
+  readonly signal: AbortSignal;
+  release(): void;
+}
+
+export interface Context {
+  readonly io: Output;
+  readonly json: boolean;
+  readonly explain: boolean;
+  registry(): Registry;
+  /** The process a change acts for: --owner PID, else svsem's parent (the shell that ran it). */
+  actingProcess(ownerOption: string | undefined): ProcessRef;
+  interrupts(): Interrupts;
+}
 
 /** --as UID[:GID]: other credentials, for root only (to teach and test permission checks). */
 export function credentialsFor(as: string | undefined): Credentials {
@@ -38,25 +50,53 @@ export function credentialsFor(as: string | undefined): Credentials {
   return { uid, gid, groups: [] };
 }
 
-export function openRegistry(args: GlobalArgs): Registry {
-  const credentials = credentialsFor(args.as);
-  return Registry.open({ path: args.db ?? defaultRegistryPath(), credentials });
-}
-
-/** The process a change acts for: --owner PID, else svsem's parent (the shell that ran it). */
-export function actingProcess(args: GlobalArgs): ProcessRef {
-  const pid = args.owner === undefined ? process.ppid : parseInteger(args.owner, 'owner pid', 1);
+/** The identity of --owner PID, or of `fallback` (svsem's parent) when none is given. */
+export function ownerProcess(ownerOption: string | undefined, fallback: number): ProcessRef {
+  const pid = ownerOption === undefined ? fallback : parseInteger(ownerOption, 'owner pid', 1, 0x7fffffff);
   const ref = processRef(pid);
   if (ref === undefined) throw new UsageError(`--owner ${pid}: no such process`);
   return ref;
 }
 
-/** Runs `work` on an open registry and closes it whatever happens. */
-export async function withRegistry<T>(args: GlobalArgs, work: (r: Registry) => Promise<T>): Promise<T> {
-  const registry = openRegistry(args);
-  try {
-    return await work(registry);
-  } finally {
-    registry.close();
+/** SIGINT, SIGTERM and SIGHUP turned into an AbortSignal while a command waits. */
+export function processInterrupts(): Interrupts {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  signals.forEach((s) => process.on(s, onSignal));
+  return { signal: abort.signal, release: () => signals.forEach((s) => process.off(s, onSignal)) };
+}
+
+/** The Context of one invocation; close() closes the registry if it was opened. */
+export class InvocationContext implements Context {
+  readonly json: boolean;
+  readonly explain: boolean;
+  private opened: Registry | undefined;
+
+  constructor(readonly io: Output, private readonly args: ParsedArgs) {
+    this.json = flagOption(args, 'json');
+    this.explain = flagOption(args, 'explain');
+  }
+
+  registry(): Registry {
+    if (this.opened === undefined) {
+      const credentials = credentialsFor(stringOption(this.args, 'as'));
+      const path = stringOption(this.args, 'db') ?? defaultRegistryPath();
+      this.opened = Registry.open({ path, credentials });
+    }
+    return this.opened;
+  }
+
+  actingProcess(ownerOption: string | undefined): ProcessRef {
+    return ownerProcess(ownerOption, process.ppid);
+  }
+
+  interrupts(): Interrupts {
+    return processInterrupts();
+  }
+
+  close(): void {
+    this.opened?.close();
+    this.opened = undefined;
   }
 }

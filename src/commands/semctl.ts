@@ -1,39 +1,17 @@
 /** svsem semctl SEMID CMD [ARGS], and the set-less IPC_INFO, SEM_INFO, SEM_STAT, SEM_STAT_ANY. */
-import type { Argv } from 'yargs';
-import { type GlobalArgs, type Output, actingProcess, withRegistry } from '../cli/context.js';
+import { stringOption, type ParsedArgs } from '../cli/argv.js';
+import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { parseId, parseInteger, parseMode } from '../cli/parse.js';
 import { formatKey } from '../core/semget.js';
 import type { SemSetHeader } from '../core/types.js';
-import type { Registry } from '../registry.js';
-
-interface SemctlArgs extends GlobalArgs {
-  words: string[];
-  uid?: string;
-  gid?: string;
-  mode?: string;
-}
-
-export const command = 'semctl <words..>';
-export const describe = 'control a set: getval, setval, getall, setall, stat, set, rmid, info...';
-
-export function builder(y: Argv): Argv {
-  return y
-    .positional('words', { type: 'string', array: true, describe: 'SEMID CMD [ARGS], or info|seminfo|semstat INDEX' })
-    .option('uid', { type: 'string', describe: 'set: new owner uid' })
-    .option('gid', { type: 'string', describe: 'set: new owner gid' })
-    .option('mode', { type: 'string', describe: 'set: new octal permissions' })
-    .option('owner', { type: 'string', describe: 'pid that setval/setall act for (default: the parent)' })
-    .example('$0 semctl 0 getval 0', 'print the value of semaphore 0 of set 0')
-    .example('$0 semctl 0 setall 1 1 0', 'set all three values at once')
-    .example('$0 semctl info --json', 'the limits (IPC_INFO) as JSON');
-}
 
 /** The kernel's names and svsem's, folded to one spelling. */
 const ALIASES: Record<string, string> = {
   ipc_rmid: 'rmid', ipc_set: 'set', ipc_stat: 'stat', ipc_info: 'info', sem_info: 'seminfo',
   sem_stat: 'semstat', sem_stat_any: 'semstat-any', semstat_any: 'semstat-any',
 };
+/** The number of arguments each per-set command takes (setall: one per semaphore). */
 const ARITY: Record<string, number> = {
   getval: 1, getpid: 1, getncnt: 1, getzcnt: 1, setval: 2, getall: 0, stat: 0, set: 0, rmid: 0,
 };
@@ -50,17 +28,21 @@ function statJson(h: SemSetHeader): Record<string, number> {
 }
 
 function statLine(h: SemSetHeader): string {
-  const j = statJson(h);
-  return Object.entries(j)
+  return Object.entries(statJson(h))
     .map(([k, v]) => `${k}=${k === 'key' ? formatKey(v) : k === 'mode' ? '0' + v.toString(8) : v}`)
     .join(' ');
 }
 
-export async function run(args: SemctlArgs, io: Output): Promise<void> {
-  const [first = '', ...rest] = args.words.map(String);
-  if (SETLESS.has(normalize(first))) return runSetless(normalize(first), rest, args, io);
-  const id = parseId(first);
-  const [cmdWord, ...params] = rest;
+/** A per-set command, checked and with its numbers parsed. */
+interface SetCommand {
+  readonly id: number;
+  readonly cmd: string;
+  readonly nums: number[];
+}
+
+function parseSetCommand(args: ParsedArgs): SetCommand {
+  const [first, cmdWord, ...params] = args.words;
+  const id = parseId(first!);
   if (cmdWord === undefined) throw new UsageError('missing command after the semid');
   const cmd = normalize(cmdWord);
   if (cmd === 'setall') {
@@ -70,19 +52,28 @@ export async function run(args: SemctlArgs, io: Output): Promise<void> {
   } else if (params.length !== ARITY[cmd]) {
     throw new UsageError(`${cmd} takes ${ARITY[cmd]} argument(s), got ${params.length}`);
   }
-  if (cmd !== 'set' && (args.uid ?? args.gid ?? args.mode) !== undefined) {
+  const setOptions = ['uid', 'gid', 'mode'].filter((o) => args.options[o] !== undefined);
+  if (cmd !== 'set' && setOptions.length > 0) {
     throw new UsageError('--uid, --gid and --mode go with the set command only');
   }
   const nums = params.map((p) => parseInteger(p, 'argument', -0x80000000, 0x7fffffff));
-  const actor = cmd === 'setval' || cmd === 'setall' ? actingProcess(args) : undefined;
-  await withRegistry(args, (r) => runOnSet(r, id, cmd, nums, args, io, actor));
+  return { id, cmd, nums };
 }
 
-async function runOnSet(
-  r: Registry, id: number, cmd: string, nums: number[], args: SemctlArgs, io: Output,
-  actor: ReturnType<typeof actingProcess> | undefined,
-): Promise<void> {
-  const print = (plain: string, json: unknown) => io.out(args.json ? JSON.stringify(json) : plain);
+export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
+  const first = normalize(args.words[0]!);
+  if (SETLESS.has(first)) return runSetless(first, args.words.slice(1), ctx);
+  const c = parseSetCommand(args);
+  const actor = c.cmd === 'setval' || c.cmd === 'setall'
+    ? ctx.actingProcess(stringOption(args, 'owner')) : undefined;
+  const ipcSet = c.cmd === 'set' ? {
+    uid: optionalId(args, 'uid'), gid: optionalId(args, 'gid'),
+    mode: stringOption(args, 'mode') === undefined ? undefined : parseMode(stringOption(args, 'mode')!),
+  } : undefined;
+
+  const r = ctx.registry();
+  const print = (plain: string, json: unknown) => ctx.io.out(ctx.json ? JSON.stringify(json) : plain);
+  const { id, cmd, nums } = c;
   switch (cmd) {
     case 'getval':
     case 'getpid':
@@ -104,28 +95,28 @@ async function runOnSet(
       return print(statLine(h), { semid: h.id, ...statJson(h) });
     }
     case 'set':
-      return r.ipcSet(id, {
-        uid: args.uid === undefined ? undefined : parseInteger(args.uid, 'uid', -1, 0xffffffff),
-        gid: args.gid === undefined ? undefined : parseInteger(args.gid, 'gid', -1, 0xffffffff),
-        mode: args.mode === undefined ? undefined : parseMode(args.mode),
-      });
+      return r.ipcSet(id, ipcSet!);
     case 'rmid':
       return r.rmid(id);
   }
 }
 
-async function runSetless(cmd: string, params: string[], args: SemctlArgs, io: Output): Promise<void> {
+function optionalId(args: ParsedArgs, name: 'uid' | 'gid'): number | undefined {
+  const text = stringOption(args, name);
+  return text === undefined ? undefined : parseInteger(text, name, -1, 0xffffffff);
+}
+
+async function runSetless(cmd: string, params: readonly string[], ctx: Context): Promise<void> {
   const wanted = cmd === 'semstat' || cmd === 'semstat-any' ? 1 : 0;
   if (params.length !== wanted) throw new UsageError(`${cmd} takes ${wanted} argument(s)`);
-  await withRegistry(args, async (r) => {
-    if (cmd === 'info' || cmd === 'seminfo') {
-      const { info, highestIndex } = await r.info(cmd);
-      if (args.json) io.out(JSON.stringify({ ...info, highestIndex }));
-      else io.out(Object.entries(info).map(([k, v]) => `${k}=${v}`).join(' '));
-      return;
-    }
-    const index = parseInteger(params[0]!, 'index', -0x80000000, 0x7fffffff);
-    const h = await r.semStat(index, cmd === 'semstat-any');
-    io.out(args.json ? JSON.stringify({ semid: h.id, ...statJson(h) }) : `semid=${h.id} ${statLine(h)}`);
-  });
+  const index = wanted ? parseInteger(params[0]!, 'index', -0x80000000, 0x7fffffff) : 0;
+  const r = ctx.registry();
+  if (cmd === 'info' || cmd === 'seminfo') {
+    const { info, highestIndex } = await r.info(cmd);
+    if (ctx.json) ctx.io.out(JSON.stringify({ ...info, highestIndex }));
+    else ctx.io.out(Object.entries(info).map(([k, v]) => `${k}=${v}`).join(' '));
+    return;
+  }
+  const h = await r.semStat(index, cmd === 'semstat-any');
+  ctx.io.out(ctx.json ? JSON.stringify({ semid: h.id, ...statJson(h) }) : `semid=${h.id} ${statLine(h)}`);
 }

@@ -1,33 +1,11 @@
 /** svsem semop SEMID OP...: one atomic semop call, sleeping if it must. */
-import type { Argv } from 'yargs';
-import { type GlobalArgs, type Output, actingProcess, withRegistry } from '../cli/context.js';
+import { flagOption, stringOption, type ParsedArgs } from '../cli/argv.js';
+import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { parseId, parseSops } from '../cli/parse.js';
 import { cmdline } from '../process.js';
 
-interface SemopArgs extends GlobalArgs {
-  semid: string;
-  ops: string[];
-  nowait?: boolean;
-  undo?: boolean;
-  timeout?: string;
-}
-
-export const command = 'semop <semid> <ops..>';
-export const describe = 'perform semaphore operations atomically (SEMNUM:DELTA[:FLAGS])';
-
-export function builder(y: Argv): Argv {
-  return y
-    .positional('semid', { type: 'string' })
-    .positional('ops', { type: 'string', array: true, describe: 'SEMNUM:DELTA[:FLAGS], flags n (IPC_NOWAIT) and u (SEM_UNDO)' })
-    .option('nowait', { alias: 'n', type: 'boolean', describe: 'IPC_NOWAIT on every op' })
-    .option('undo', { alias: 'u', type: 'boolean', describe: 'SEM_UNDO on every op' })
-    .option('timeout', { alias: 't', type: 'string', describe: 'give up after SECONDS (semtimedop)' })
-    .option('owner', { type: 'string', describe: 'pid the call acts for (default: the parent shell)' })
-    .example('$0 semop $id 0:-1 --undo', 'P (take) on semaphore 0, given back when the shell exits')
-    .example('$0 semop $id 0:+1', 'V (give back)');
-}
-
+/** --timeout SECONDS (fractions allowed) in milliseconds. */
 export function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const s = Number(text);
@@ -37,22 +15,22 @@ export function parseTimeout(text: string | undefined): number | undefined {
   return Math.round(s * 1000);
 }
 
-export async function run(args: SemopArgs, io: Output): Promise<void> {
-  const id = parseId(args.semid);
-  const sops = parseSops(args.ops.map(String), args.nowait ?? false, args.undo ?? false);
+export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
+  const [semid, ...words] = args.words;
+  const id = parseId(semid!);
+  const sops = parseSops(words, flagOption(args, 'nowait'), flagOption(args, 'undo'));
   if (sops.length === 0) throw new UsageError('no operation given');
-  const timeoutMs = parseTimeout(args.timeout);
-  const owner = actingProcess(args);
+  const timeoutMs = parseTimeout(stringOption(args, 'timeout'));
+  const owner = ctx.actingProcess(stringOption(args, 'owner'));
+  const registry = ctx.registry();
 
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  signals.forEach((s) => process.on(s, onSignal));
+  const interrupts = ctx.interrupts();
   try {
-    await withRegistry(args, (r) =>
-      r.semop(id, sops, { owner, timeoutMs, signal: abort.signal, cmdline: cmdline(owner.pid) }));
+    await registry.semop(id, sops, {
+      owner, timeoutMs, signal: interrupts.signal, cmdline: () => cmdline(owner.pid),
+    });
   } finally {
-    signals.forEach((s) => process.off(s, onSignal));
+    interrupts.release();
   }
-  if (args.json) io.out(JSON.stringify({ semid: id, done: true }));
+  if (ctx.json) ctx.io.out(JSON.stringify({ semid: id, done: true }));
 }

@@ -54,7 +54,6 @@ export interface SemopCall {
   readonly owner: ProcessRef;
   /** The svsem process that would sleep. */
   readonly waiter: ProcessRef;
-  readonly cmdline: string;
 }
 
 /** What semop() decided, with the state to store (which changes even on some errors). */

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import {
   closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,12 +33,16 @@ export interface Migration {
   readonly file: string;
 }
 
-/** db/ at the package root: two levels up from src/storage, three from dist/src/storage. */
-const DB_DIR = ['../../db/', '../../../db/']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((dir) => existsSync(join(dir, '0001-initial.sql'))) ?? 'db/';
+/** The package's db/ folder: the first one above this module (src/storage, dist/src/storage, dist/). */
+function migrationsDir(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const candidate = fileURLToPath(new URL('db/', dir));
+    if (existsSync(join(candidate, '0001-initial.sql'))) return candidate;
+    if (dir.pathname === '/') throw new Error('db/: the schema scripts are missing from the package');
+  }
+}
 
-export function migrations(dir = DB_DIR): Migration[] {
+export function migrations(dir = migrationsDir()): Migration[] {
   const list = readdirSync(dir)
     .map((file) => ({ file, m: /^(\d{4})-[\w-]+\.sql$/.exec(file) }))
     .filter((x) => x.m !== null)
@@ -67,6 +72,21 @@ function createExclusive(path: string): void {
   }
 }
 
+/**
+ * The compiled SQLite addon, found without better-sqlite3's default lookup (the bindings package
+ * probes a dozen paths and walks the stack to find its caller, which costs every invocation about a
+ * millisecond). undefined lets better-sqlite3 look for itself.
+ */
+function nativeBinding(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+    const addon = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
+    return existsSync(addon) ? addon : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function failure(path: string, err: unknown): RegistryError {
   if (err instanceof RegistryError) return err;
   const e = err as { code?: string; message?: string };
@@ -79,7 +99,7 @@ export function openDatabase(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     createExclusive(path);
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBinding() });
     // Refuse a foreign or newer file before changing anything in it (even its journal mode).
     const current = checkVersion(db, path);
     db.pragma('journal_mode = WAL');

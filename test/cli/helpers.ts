@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+/** The executable as installed: the bundle that package.json's bin names. */
+export const CLI = join(__dirname, '..', '..', 'dist', 'svsem.cjs');
 
 export interface Result {
   status: number | null;

@@ -10,7 +10,7 @@ let nextSeq = 1;
 
 function call(state: SetState, words: string[], pid = 100): SemopStep {
   const p = proc(pid);
-  return semop(state, { sops: ops(...words), owner: p, waiter: p, cmdline: '' }, root, NOW);
+  return semop(state, { sops: ops(...words), owner: p, waiter: p }, root, NOW);
 }
 
 /** Runs semop and, if it must sleep, queues it as the kernel would. */

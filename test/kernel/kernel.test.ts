@@ -16,7 +16,8 @@ import {
 } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/svsem.cjs');
+const MAIN = join(ROOT, 'dist/src/cli/main.js');
 const HELPER_SOURCE = fileURLToPath(new URL('./helper.c', import.meta.url));
 
 /** Why these tests cannot run here, or undefined when they can. */
@@ -64,7 +65,7 @@ function createRemoveLoop(count: number): string {
   return Array.from({ length: count }, () => 'semget 0 1 0600\nrmid $').join('\n');
 }
 
-const session = () => sessionRunner(CLI);
+const session = () => sessionRunner(MAIN);
 
 describe.skipIf(skipReason !== undefined)('svsem against the Linux kernel', () => {
   beforeAll(() => {
@@ -72,7 +73,7 @@ describe.skipIf(skipReason !== undefined)('svsem against the Linux kernel', () =
     helper = join(workDir, 'helper');
     execFileSync('gcc', ['-std=gnu11', '-O1', '-Wall', '-o', helper, HELPER_SOURCE]);
     // test/setup/build.ts normally builds the CLI; build it here too if it is missing.
-    if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT });
   });
 
   afterAll(() => {
