@@ -36,19 +36,25 @@ export function startTime(pid: number): number | undefined {
   return Number(fields[19]);
 }
 
-const hasProc = (() => {
-  try {
-    readFileSync('/proc/self/stat');
-    return true;
-  } catch {
-    return false;
+let procMounted: boolean | undefined;
+
+/** Whether /proc is there to read start times from (looked at once). */
+function hasProc(): boolean {
+  if (procMounted === undefined) {
+    try {
+      readFileSync('/proc/self/stat');
+      procMounted = true;
+    } catch {
+      procMounted = false;
+    }
   }
-})();
+  return procMounted;
+}
 
 /** The identity of a live process, or undefined if there is no such process. */
 export function processRef(pid: number): ProcessRef | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  if (!hasProc) return kill0(pid) ? { pid, start: 0, boot: bootId() } : undefined;
+  if (!hasProc()) return kill0(pid) ? { pid, start: 0, boot: bootId() } : undefined;
   const start = startTime(pid);
   return start === undefined ? undefined : { pid, start, boot: bootId() };
 }
@@ -64,13 +70,16 @@ function kill0(pid: number): boolean {
 
 export function isAlive(proc: ProcessRef): boolean {
   if (proc.boot !== bootId()) return false;
-  if (!hasProc) return kill0(proc.pid);
+  if (!hasProc()) return kill0(proc.pid);
   return startTime(proc.pid) === proc.start;
 }
 
-/** svsem's own process. */
+let self: ProcessRef | undefined;
+
+/** svsem's own process (looked up once: its identity cannot change). */
 export function selfRef(): ProcessRef {
-  return processRef(process.pid) ?? { pid: process.pid, start: 0, boot: bootId() };
+  self ??= processRef(process.pid) ?? { pid: process.pid, start: 0, boot: bootId() };
+  return self;
 }
 
 /** The command line of `pid` as one string, for views of waiters ('' if unreadable). */

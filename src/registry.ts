@@ -23,7 +23,7 @@ import type {
   SetState,
 } from './core/types.js';
 import { isAlive, selfRef } from './process.js';
-import type { RegistryStore, RegistryTxn } from './storage/port.js';
+import type { RegistryReader, RegistryStore, RegistryTxn } from './storage/port.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { watchWakes } from './storage/wake.js';
 
@@ -77,6 +77,11 @@ export class Registry {
 
   close(): void {
     this.store.close();
+  }
+
+  /** The same registry, called with other credentials (svsem shell's per-line --as). */
+  withCredentials(credentials: Credentials): Registry {
+    return new Registry(this.store, credentials, this.clock);
   }
 
   /** One transaction that first settles what dead processes left behind. */
@@ -236,6 +241,12 @@ export class Registry {
       const check = (giveUp?: SemError) => {
         if (done) return;
         try {
+          // A look without the write lock first: most wake-ups and polls find nothing to do,
+          // and many waiters taking the lock in turn only to learn that would delay the one
+          // who was released.
+          if (giveUp === undefined && !this.store.readSync((r) => needsSettling(r, seq))) {
+            return schedule();
+          }
           const outcome = this.store.transactionSync((txn) => {
             reap(txn, this.clock());
             return settleWait(txn, seq, giveUp);
@@ -296,6 +307,11 @@ function settleWait(txn: RegistryTxn, seq: number, giveUp?: SemError): 'waiting'
     case 'ERANGE':
       return new SemError('ERANGE', 'woken to an operation that would exceed SEMVMX or SEMAEM');
   }
+}
+
+/** Whether a sleeping operation has an outcome to read, or a process it may wait on died. */
+function needsSettling(reader: RegistryReader, seq: number): boolean {
+  return reader.waitState(seq) !== 'waiting' || reader.processes().some((p) => !isAlive(p));
 }
 
 /**

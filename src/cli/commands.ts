@@ -158,6 +158,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import('../commands/run.js'),
   },
+  {
+    name: 'shell',
+    summary: 'run svsem command lines from stdin against one open registry',
+    positionals: [],
+    options: [
+      { name: 'bail', kind: 'flag', describe: 'stop at the first line that fails and exit with its status' },
+    ],
+    examples: [
+      ["printf 'semop 0 0:-1\\nsemctl 0 getall\\n' | svsem shell", 'two commands, one process'],
+      ['svsem shell --db /tmp/lab.db', 'an interactive session on a scratch registry'],
+    ],
+    load: () => import('../commands/shell.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

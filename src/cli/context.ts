@@ -36,6 +36,8 @@ export interface Context {
   /** The process a change acts for: --owner PID, else svsem's parent (the shell that ran it). */
   actingProcess(ownerOption: string | undefined): ProcessRef;
   interrupts(): Interrupts;
+  /** Called just before a command sleeps, so that what it printed so far is seen. */
+  beforeWait?(): void;
 }
 
 /** --as UID[:GID]: other credentials, for root only (to teach and test permission checks). */

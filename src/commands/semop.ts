@@ -28,6 +28,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   try {
     await registry.semop(id, sops, {
       owner, timeoutMs, signal: interrupts.signal, cmdline: () => cmdline(owner.pid),
+      onBlock: () => ctx.beforeWait?.(),
     });
   } finally {
     interrupts.release();

@@ -27,7 +27,14 @@ import type {
 /** A sleeping operation's state as its waiter sees it. */
 export type WaitState = 'waiting' | PendingOutcome['result'] | 'gone';
 
-export interface RegistryTxn {
+/** What may be read outside a write transaction: a waiter's look at its own state. */
+export interface RegistryReader {
+  waitState(seq: number): WaitState;
+  /** Every process the registry refers to: waiters and undo owners. */
+  processes(): ProcessRef[];
+}
+
+export interface RegistryTxn extends RegistryReader {
   /** The allocator state and usage counters. */
   ids(): IdsState;
   readonly firstFreeIndex: FirstFreeIndex;
@@ -38,7 +45,6 @@ export interface RegistryTxn {
   loadSet(id: SemId): SetState | undefined;
   loadSetByIndex(index: number): SetState | undefined;
   listSets(): SemSetHeader[];
-  /** Every set with its semaphores and queue, for views that show them all. */
   insertSet(state: SetState, ids: IdsState): void;
   /** Writes what a step changed (`before` is what loadSet returned). */
   saveSet(before: SetState, change: SetChange): void;
@@ -46,10 +52,7 @@ export interface RegistryTxn {
   removeSet(before: SetState, change: SetChange): void;
   /** Queues a sleeping operation; returns its arrival number. */
   insertPending(semid: SemId, op: Omit<PendingOp, 'seq'>): number;
-  waitState(seq: number): WaitState;
   deletePending(seq: number): void;
-  /** Every process the registry refers to: waiters and undo owners. */
-  processes(): ProcessRef[];
   /** Sets on which `proc` sleeps or holds an undo record. */
   setsReferring(proc: ProcessRef): SemId[];
   /** Deletes resolved operations whose waiter is `proc` (it will never read them). */
@@ -62,5 +65,10 @@ export interface RegistryStore {
   transaction<T>(work: (txn: RegistryTxn) => T): Promise<T>;
   /** A sync variant for callers that cannot wait (signal handlers withdrawing an operation). */
   transactionSync<T>(work: (txn: RegistryTxn) => T): T;
+  /**
+   * Reads without taking the write lock; each read sees a committed state, but two reads may see
+   * different ones. For a sleeping waiter's frequent look at whether anything concerns it.
+   */
+  readSync<T>(work: (reader: RegistryReader) => T): T;
   close(): void;
 }

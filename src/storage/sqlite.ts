@@ -28,7 +28,7 @@ import type {
   UndoRecord,
 } from '../core/types.js';
 import { openDatabase } from './open.js';
-import type { RegistryStore, RegistryTxn, WaitState } from './port.js';
+import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
 import { notifyWaiters } from './wake.js';
 
 type Row = Record<string, number | string | null>;
@@ -89,85 +89,110 @@ function pendingOf(row: Row): PendingOp {
   };
 }
 
-function prepareAll(db: Database.Database) {
-  const p = (sql: string) => db.prepare(sql);
-  return {
-    ids: p('SELECT last_idx, seq FROM ids'),
-    usage: p('SELECT count(*) AS n, coalesce(sum(nsems), 0) AS sems, coalesce(max(idx), -1) AS hi FROM sem_set'),
-    setIds: p('UPDATE ids SET last_idx = :lastIdx, seq = :seq'),
-    firstFree: p(`SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sem_set WHERE idx = :from) THEN :from
-      ELSE (SELECT min(a.idx) + 1 FROM sem_set a WHERE a.idx >= :from AND a.idx + 1 < :to
-            AND NOT EXISTS (SELECT 1 FROM sem_set b WHERE b.idx = a.idx + 1)) END AS idx`),
-    byKey: p('SELECT * FROM sem_set WHERE key = :key AND key <> 0'),
-    byIndex: p('SELECT * FROM sem_set WHERE idx = :idx'),
-    list: p('SELECT * FROM sem_set ORDER BY idx'),
-    sems: p('SELECT semval, sempid FROM semaphore WHERE semid = :semid ORDER BY semnum'),
-    pending: p('SELECT * FROM pending_op WHERE semid = :semid AND outcome IS NULL ORDER BY seq'),
-    undo: p('SELECT * FROM undo_record WHERE semid = :semid ORDER BY id'),
-    undoAdj: p(`SELECT a.record_id, a.semnum, a.semadj FROM undo_adj a
-      JOIN undo_record r ON r.id = a.record_id WHERE r.semid = :semid`),
-    insertSet: p(`INSERT INTO sem_set (semid, idx, seq, key, uid, gid, cuid, cgid, mode, nsems, otime, ctime)
-      VALUES (:semid, :idx, :seq, :key, :uid, :gid, :cuid, :cgid, :mode, :nsems, :otime, :ctime)`),
-    insertSem: p('INSERT INTO semaphore (semid, semnum, semval, sempid) VALUES (:semid, :semnum, :semval, :sempid)'),
-    updateSet: p(`UPDATE sem_set SET uid = :uid, gid = :gid, mode = :mode, otime = :otime, ctime = :ctime
-      WHERE semid = :semid`),
-    updateSem: p('UPDATE semaphore SET semval = :semval, sempid = :sempid WHERE semid = :semid AND semnum = :semnum'),
-    deleteSet: p('DELETE FROM sem_set WHERE semid = :semid'),
-    insertPending: p(`INSERT INTO pending_op (semid, sops, waiter_pid, waiter_start, waiter_boot,
-        owner_pid, owner_start, owner_boot, blocked_semnum, blocked_kind, since, cmdline)
-      VALUES (:semid, :sops, :waiterPid, :waiterStart, :waiterBoot, :ownerPid, :ownerStart, :ownerBoot,
-        :semnum, :kind, :since, :cmdline)`),
-    reblock: p('UPDATE pending_op SET blocked_semnum = :semnum, blocked_kind = :kind WHERE seq = :seq'),
-    resolve: p('UPDATE pending_op SET outcome = :outcome WHERE seq = :seq'),
-    waitState: p('SELECT outcome FROM pending_op WHERE seq = :seq'),
-    deletePending: p('DELETE FROM pending_op WHERE seq = :seq'),
-    upsertUndo: p(`INSERT INTO undo_record (semid, owner_pid, owner_start, owner_boot, since)
-      VALUES (:semid, :pid, :start, :boot, :since)
-      ON CONFLICT (semid, owner_boot, owner_pid, owner_start) DO UPDATE SET since = since
-      RETURNING id`),
-    clearAdj: p('DELETE FROM undo_adj WHERE record_id = :id'),
-    insertAdj: p('INSERT INTO undo_adj (record_id, semnum, semadj) VALUES (:id, :semnum, :semadj)'),
-    deleteUndo: p(`DELETE FROM undo_record WHERE semid = :semid AND owner_pid = :pid
-      AND owner_start = :start AND owner_boot = :boot`),
-    processes: p(`SELECT waiter_pid AS pid, waiter_start AS start, waiter_boot AS boot FROM pending_op
-      UNION SELECT owner_pid, owner_start, owner_boot FROM pending_op WHERE outcome IS NULL
-      UNION SELECT owner_pid, owner_start, owner_boot FROM undo_record`),
-    setsReferring: p(`SELECT semid FROM pending_op WHERE outcome IS NULL
-        AND ((waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot)
-          OR (owner_pid = :pid AND owner_start = :start AND owner_boot = :boot))
-      UNION SELECT semid FROM undo_record
-        WHERE owner_pid = :pid AND owner_start = :start AND owner_boot = :boot`),
-    deleteResolvedOf: p(`DELETE FROM pending_op WHERE outcome IS NOT NULL
-      AND waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot`),
-  };
-}
+/** Every statement svsem runs, by name; each is prepared on first use (see Statements). */
+const SQL = {
+  ids: 'SELECT last_idx, seq FROM ids',
+  usage: 'SELECT count(*) AS n, coalesce(sum(nsems), 0) AS sems, coalesce(max(idx), -1) AS hi FROM sem_set',
+  setIds: 'UPDATE ids SET last_idx = :lastIdx, seq = :seq',
+  firstFree: `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sem_set WHERE idx = :from) THEN :from
+    ELSE (SELECT min(a.idx) + 1 FROM sem_set a WHERE a.idx >= :from AND a.idx + 1 < :to
+          AND NOT EXISTS (SELECT 1 FROM sem_set b WHERE b.idx = a.idx + 1)) END AS idx`,
+  byKey: 'SELECT * FROM sem_set WHERE key = :key AND key <> 0',
+  byIndex: 'SELECT * FROM sem_set WHERE idx = :idx',
+  list: 'SELECT * FROM sem_set ORDER BY idx',
+  sems: 'SELECT semval, sempid FROM semaphore WHERE semid = :semid ORDER BY semnum',
+  pending: 'SELECT * FROM pending_op WHERE semid = :semid AND outcome IS NULL ORDER BY seq',
+  undo: 'SELECT * FROM undo_record WHERE semid = :semid ORDER BY id',
+  undoAdj: `SELECT a.record_id, a.semnum, a.semadj FROM undo_adj a
+    JOIN undo_record r ON r.id = a.record_id WHERE r.semid = :semid`,
+  insertSet: `INSERT INTO sem_set (semid, idx, seq, key, uid, gid, cuid, cgid, mode, nsems, otime, ctime)
+    VALUES (:semid, :idx, :seq, :key, :uid, :gid, :cuid, :cgid, :mode, :nsems, :otime, :ctime)`,
+  insertSem: 'INSERT INTO semaphore (semid, semnum, semval, sempid) VALUES (:semid, :semnum, :semval, :sempid)',
+  updateSet: `UPDATE sem_set SET uid = :uid, gid = :gid, mode = :mode, otime = :otime, ctime = :ctime
+    WHERE semid = :semid`,
+  updateSem: 'UPDATE semaphore SET semval = :semval, sempid = :sempid WHERE semid = :semid AND semnum = :semnum',
+  deleteSet: 'DELETE FROM sem_set WHERE semid = :semid',
+  insertPending: `INSERT INTO pending_op (semid, sops, waiter_pid, waiter_start, waiter_boot,
+      owner_pid, owner_start, owner_boot, blocked_semnum, blocked_kind, since, cmdline)
+    VALUES (:semid, :sops, :waiterPid, :waiterStart, :waiterBoot, :ownerPid, :ownerStart, :ownerBoot,
+      :semnum, :kind, :since, :cmdline)`,
+  reblock: 'UPDATE pending_op SET blocked_semnum = :semnum, blocked_kind = :kind WHERE seq = :seq',
+  resolve: 'UPDATE pending_op SET outcome = :outcome WHERE seq = :seq',
+  waitState: 'SELECT outcome FROM pending_op WHERE seq = :seq',
+  deletePending: 'DELETE FROM pending_op WHERE seq = :seq',
+  upsertUndo: `INSERT INTO undo_record (semid, owner_pid, owner_start, owner_boot, since)
+    VALUES (:semid, :pid, :start, :boot, :since)
+    ON CONFLICT (semid, owner_boot, owner_pid, owner_start) DO UPDATE SET since = since
+    RETURNING id`,
+  clearAdj: 'DELETE FROM undo_adj WHERE record_id = :id',
+  insertAdj: 'INSERT INTO undo_adj (record_id, semnum, semadj) VALUES (:id, :semnum, :semadj)',
+  deleteUndo: `DELETE FROM undo_record WHERE semid = :semid AND owner_pid = :pid
+    AND owner_start = :start AND owner_boot = :boot`,
+  processes: `SELECT waiter_pid AS pid, waiter_start AS start, waiter_boot AS boot FROM pending_op
+    UNION SELECT owner_pid, owner_start, owner_boot FROM pending_op WHERE outcome IS NULL
+    UNION SELECT owner_pid, owner_start, owner_boot FROM undo_record`,
+  setsReferring: `SELECT semid FROM pending_op WHERE outcome IS NULL
+      AND ((waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot)
+        OR (owner_pid = :pid AND owner_start = :start AND owner_boot = :boot))
+    UNION SELECT semid FROM undo_record
+      WHERE owner_pid = :pid AND owner_start = :start AND owner_boot = :boot`,
+  deleteResolvedOf: `DELETE FROM pending_op WHERE outcome IS NOT NULL
+    AND waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot`,
+};
 
-type Statements = ReturnType<typeof prepareAll>;
+type StatementName = keyof typeof SQL;
+
+/**
+ * The connection's statements, each prepared the first time it is used and kept for the
+ * connection's life: a one-shot command prepares only the few it runs, a shell all it needs once.
+ */
+class Statements {
+  private readonly cache = new Map<StatementName, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  get(name: StatementName): Database.Statement {
+    let stmt = this.cache.get(name);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(SQL[name]);
+      this.cache.set(name, stmt);
+    }
+    return stmt;
+  }
+}
 
 function undoKey(owner: ProcessRef): string {
   return `${owner.boot}/${owner.pid}/${owner.start}`;
 }
 
 class SqliteTxn implements RegistryTxn {
+  /** Set when this transaction wrote an outcome some waiter must learn (see SqliteStore). */
+  resolved = false;
+
   constructor(private readonly s: Statements) {}
 
+  private writeOutcomes(outcomes: SetChange['outcomes']): void {
+    for (const o of outcomes) this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
+    if (outcomes.length > 0) this.resolved = true;
+  }
+
   ids(): IdsState {
-    const ids = this.s.ids.get() as Row;
-    const usage = this.s.usage.get() as Row;
+    const ids = this.s.get('ids').get() as Row;
+    const usage = this.s.get('usage').get() as Row;
     return { lastIdx: num(ids, 'last_idx'), seq: num(ids, 'seq'), inUse: num(usage, 'n'), usedSems: num(usage, 'sems') };
   }
 
   readonly firstFreeIndex: FirstFreeIndex = (from, to) => {
-    const idx = (this.s.firstFree.get({ from, to }) as Row).idx;
+    const idx = (this.s.get('firstFree').get({ from, to }) as Row).idx;
     return typeof idx === 'number' && idx < to ? idx : undefined;
   };
 
   highestIndex(): number {
-    return num(this.s.usage.get() as Row, 'hi');
+    return num(this.s.get('usage').get() as Row, 'hi');
   }
 
   findByKey(key: SemKey): SemSetHeader | undefined {
-    const row = this.s.byKey.get({ key }) as Row | undefined;
+    const row = this.s.get('byKey').get({ key }) as Row | undefined;
     return row && headerOf(row);
   }
 
@@ -178,20 +203,20 @@ class SqliteTxn implements RegistryTxn {
   }
 
   loadSetByIndex(index: number): SetState | undefined {
-    const row = this.s.byIndex.get({ idx: index }) as Row | undefined;
+    const row = this.s.get('byIndex').get({ idx: index }) as Row | undefined;
     if (row === undefined) return undefined;
     const header = headerOf(row);
     const semid = header.id;
-    const sems = (this.s.sems.all({ semid }) as Row[]).map((r) => ({ semval: num(r, 'semval'), sempid: num(r, 'sempid') }));
-    const pending = (this.s.pending.all({ semid }) as Row[]).map(pendingOf);
+    const sems = (this.s.get('sems').all({ semid }) as Row[]).map((r) => ({ semval: num(r, 'semval'), sempid: num(r, 'sempid') }));
+    const pending = (this.s.get('pending').all({ semid }) as Row[]).map(pendingOf);
     return { header, sems, pending, undo: this.loadUndo(semid) };
   }
 
   private loadUndo(semid: SemId): UndoRecord[] {
-    const records = this.s.undo.all({ semid }) as Row[];
+    const records = this.s.get('undo').all({ semid }) as Row[];
     if (records.length === 0) return [];
     const adjs = new Map<number, Map<number, number>>();
-    for (const r of this.s.undoAdj.all({ semid }) as Row[]) {
+    for (const r of this.s.get('undoAdj').all({ semid }) as Row[]) {
       const id = num(r, 'record_id');
       if (!adjs.has(id)) adjs.set(id, new Map());
       adjs.get(id)!.set(num(r, 'semnum'), num(r, 'semadj'));
@@ -204,16 +229,16 @@ class SqliteTxn implements RegistryTxn {
   }
 
   listSets(): SemSetHeader[] {
-    return (this.s.list.all() as Row[]).map(headerOf);
+    return (this.s.get('list').all() as Row[]).map(headerOf);
   }
 
   insertSet(state: SetState, ids: IdsState): void {
     const h = state.header;
-    this.s.insertSet.run({ semid: h.id, idx: h.index, seq: h.perm.seq, key: h.perm.key, uid: h.perm.uid,
+    this.s.get('insertSet').run({ semid: h.id, idx: h.index, seq: h.perm.seq, key: h.perm.key, uid: h.perm.uid,
       gid: h.perm.gid, cuid: h.perm.cuid, cgid: h.perm.cgid, mode: h.perm.mode, nsems: h.nsems,
       otime: h.otime, ctime: h.ctime });
-    state.sems.forEach((sem, semnum) => this.s.insertSem.run({ semid: h.id, semnum, ...sem }));
-    this.s.setIds.run({ lastIdx: ids.lastIdx, seq: ids.seq });
+    state.sems.forEach((sem, semnum) => this.s.get('insertSem').run({ semid: h.id, semnum, ...sem }));
+    this.s.get('setIds').run({ lastIdx: ids.lastIdx, seq: ids.seq });
   }
 
   saveSet(before: SetState, change: SetChange): void {
@@ -221,10 +246,10 @@ class SqliteTxn implements RegistryTxn {
     const semid = after.header.id;
     if (after.header !== before.header) {
       const { perm, otime, ctime } = after.header;
-      this.s.updateSet.run({ semid, uid: perm.uid, gid: perm.gid, mode: perm.mode, otime, ctime });
+      this.s.get('updateSet').run({ semid, uid: perm.uid, gid: perm.gid, mode: perm.mode, otime, ctime });
     }
     after.sems.forEach((sem, semnum) => {
-      if (sem !== before.sems[semnum]) this.s.updateSem.run({ semid, semnum, ...sem });
+      if (sem !== before.sems[semnum]) this.s.get('updateSem').run({ semid, semnum, ...sem });
     });
     this.savePending(before, change);
     this.saveUndo(before, after);
@@ -232,14 +257,14 @@ class SqliteTxn implements RegistryTxn {
 
   private savePending(before: SetState, change: SetChange): void {
     const resolved = new Set(change.outcomes.map((o) => o.seq));
-    for (const o of change.outcomes) this.s.resolve.run({ seq: o.seq, outcome: o.result });
+    this.writeOutcomes(change.outcomes);
     const kept = new Map(change.state.pending.map((op) => [op.seq, op]));
     for (const op of before.pending) {
       const now = kept.get(op.seq);
       if (now === undefined) {
-        if (!resolved.has(op.seq)) this.s.deletePending.run({ seq: op.seq });
+        if (!resolved.has(op.seq)) this.s.get('deletePending').run({ seq: op.seq });
       } else if (now.blocked.semnum !== op.blocked.semnum || now.blocked.kind !== op.blocked.kind) {
-        this.s.reblock.run({ seq: op.seq, ...now.blocked });
+        this.s.get('reblock').run({ seq: op.seq, ...now.blocked });
       }
     }
   }
@@ -251,20 +276,20 @@ class SqliteTxn implements RegistryTxn {
       const prev = old.get(undoKey(record.owner));
       old.delete(undoKey(record.owner));
       if (prev !== undefined && sameAdjustments(prev.semadj, record.semadj)) continue;
-      const { id } = this.s.upsertUndo.get({ semid, ...record.owner, since: record.since }) as { id: number };
-      this.s.clearAdj.run({ id });
-      for (const [semnum, semadj] of record.semadj) this.s.insertAdj.run({ id, semnum, semadj });
+      const { id } = this.s.get('upsertUndo').get({ semid, ...record.owner, since: record.since }) as { id: number };
+      this.s.get('clearAdj').run({ id });
+      for (const [semnum, semadj] of record.semadj) this.s.get('insertAdj').run({ id, semnum, semadj });
     }
-    for (const gone of old.values()) this.s.deleteUndo.run({ semid, ...gone.owner });
+    for (const gone of old.values()) this.s.get('deleteUndo').run({ semid, ...gone.owner });
   }
 
   removeSet(before: SetState, change: SetChange): void {
-    for (const o of change.outcomes) this.s.resolve.run({ seq: o.seq, outcome: o.result });
-    this.s.deleteSet.run({ semid: before.header.id });
+    this.writeOutcomes(change.outcomes);
+    this.s.get('deleteSet').run({ semid: before.header.id });
   }
 
   insertPending(semid: SemId, op: Omit<PendingOp, 'seq'>): number {
-    const info = this.s.insertPending.run({
+    const info = this.s.get('insertPending').run({
       semid, sops: encodeSops(op.sops),
       waiterPid: op.waiter.pid, waiterStart: op.waiter.start, waiterBoot: op.waiter.boot,
       ownerPid: op.owner.pid, ownerStart: op.owner.start, ownerBoot: op.owner.boot,
@@ -274,25 +299,25 @@ class SqliteTxn implements RegistryTxn {
   }
 
   waitState(seq: number): WaitState {
-    const row = this.s.waitState.get({ seq }) as Row | undefined;
+    const row = this.s.get('waitState').get({ seq }) as Row | undefined;
     if (row === undefined) return 'gone';
     return (row.outcome as WaitState | null) ?? 'waiting';
   }
 
   deletePending(seq: number): void {
-    this.s.deletePending.run({ seq });
+    this.s.get('deletePending').run({ seq });
   }
 
   processes(): ProcessRef[] {
-    return (this.s.processes.all() as Row[]).map((r) => ({ pid: num(r, 'pid'), start: num(r, 'start'), boot: str(r, 'boot') }));
+    return (this.s.get('processes').all() as Row[]).map((r) => ({ pid: num(r, 'pid'), start: num(r, 'start'), boot: str(r, 'boot') }));
   }
 
   setsReferring(proc: ProcessRef): SemId[] {
-    return (this.s.setsReferring.all({ ...proc }) as Row[]).map((r) => asSemId(num(r, 'semid')));
+    return (this.s.get('setsReferring').all({ ...proc }) as Row[]).map((r) => asSemId(num(r, 'semid')));
   }
 
   deleteResolvedOf(proc: ProcessRef): void {
-    this.s.deleteResolvedOf.run({ ...proc });
+    this.s.get('deleteResolvedOf').run({ ...proc });
   }
 }
 
@@ -302,19 +327,23 @@ function sameAdjustments(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, 
   return true;
 }
 
+/**
+ * Waiters are woken only by a transaction that wrote an outcome (completed, failed or removed a
+ * sleeping operation): nothing else changes what a waiter is waiting for, so an uncontended
+ * semop pays for no wake-up. A dead owner found by a waiter's own poll is settled by that waiter,
+ * whose transaction then wakes the others it released.
+ */
 export class SqliteStore implements RegistryStore {
   private readonly txn: SqliteTxn;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
-  private readonly totalChanges: Database.Statement;
 
   private constructor(private readonly db: Database.Database, readonly location: string) {
-    this.txn = new SqliteTxn(prepareAll(db));
+    this.txn = new SqliteTxn(new Statements(db));
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
-    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
   static open(path: string): SqliteStore {
@@ -323,18 +352,21 @@ export class SqliteStore implements RegistryStore {
 
   transactionSync<T>(work: (txn: RegistryTxn) => T): T {
     this.begin.run();
+    this.txn.resolved = false;
     try {
-      const before = this.totalChanges.get();
       const result = work(this.txn);
-      const changed = this.totalChanges.get() !== before;
       this.commit.run();
-      if (changed) notifyWaiters(this.location);
+      if (this.txn.resolved) notifyWaiters(this.location);
       return result;
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).
       if (this.db.inTransaction) this.rollback.run();
       throw err;
     }
+  }
+
+  readSync<T>(work: (txn: RegistryReader) => T): T {
+    return work(this.txn);
   }
 
   transaction<T>(work: (txn: RegistryTxn) => T): Promise<T> {
@@ -349,4 +381,3 @@ export class SqliteStore implements RegistryStore {
     this.db.close();
   }
 }
-
