@@ -9,6 +9,7 @@
  */
 import { SemError } from './core/errno.js';
 import { exitUndo, discardWaiter } from './core/exit.js';
+import { S_IRUGO, ipcperms } from './core/ipcperm.js';
 import type { IpcSetRequest, SemInfo, SemReader } from './core/semctl.js';
 import * as semctl from './core/semctl.js';
 import { semget, type SemgetRequest } from './core/semget.js';
@@ -171,6 +172,16 @@ export class Registry {
   /** Every set's header, in index order (what ipcs lists). */
   list(): Promise<SemSetHeader[]> {
     return this.run((txn) => txn.listSets());
+  }
+
+  /**
+   * Every set that has sleeping operations or undo records and that the caller may read, whole,
+   * for the views of who holds and who waits (values and pids need read permission, as GETALL).
+   */
+  activity(): Promise<SetState[]> {
+    return this.run((txn) => txn.activeSets()
+      .map((id) => txn.loadSet(id)!)
+      .filter((state) => ipcperms(state.header.perm, this.credentials, S_IRUGO)));
   }
 
   /** One set with its semaphores, queue and undo records, for views. Needs read permission. */

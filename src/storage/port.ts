@@ -45,6 +45,8 @@ export interface RegistryTxn extends RegistryReader {
   loadSet(id: SemId): SetState | undefined;
   loadSetByIndex(index: number): SetState | undefined;
   listSets(): SemSetHeader[];
+  /** The sets that have sleeping operations or undo records, in index order. */
+  activeSets(): SemId[];
   insertSet(state: SetState, ids: IdsState): void;
   /** Writes what a step changed (`before` is what loadSet returned). */
   saveSet(before: SetState, change: SetChange): void;

@@ -100,6 +100,9 @@ const SQL = {
   byKey: 'SELECT * FROM sem_set WHERE key = :key AND key <> 0',
   byIndex: 'SELECT * FROM sem_set WHERE idx = :idx',
   list: 'SELECT * FROM sem_set ORDER BY idx',
+  active: `SELECT semid FROM sem_set WHERE semid IN (
+      SELECT semid FROM pending_op WHERE outcome IS NULL UNION SELECT semid FROM undo_record)
+    ORDER BY idx`,
   sems: 'SELECT semval, sempid FROM semaphore WHERE semid = :semid ORDER BY semnum',
   pending: 'SELECT * FROM pending_op WHERE semid = :semid AND outcome IS NULL ORDER BY seq',
   undo: 'SELECT * FROM undo_record WHERE semid = :semid ORDER BY id',
@@ -226,6 +229,10 @@ class SqliteTxn implements RegistryTxn {
       semadj: adjs.get(num(r, 'id')) ?? new Map(),
       since: num(r, 'since'),
     }));
+  }
+
+  activeSets(): SemId[] {
+    return (this.s.get('active').all() as Row[]).map((r) => asSemId(num(r, 'semid')));
   }
 
   listSets(): SemSetHeader[] {
