@@ -9,6 +9,7 @@
  */
 import { SemError } from './core/errno.js';
 import { exitUndo, discardWaiter } from './core/exit.js';
+import type { Note, Notes } from './core/explain.js';
 import { S_IRUGO, ipcperms } from './core/ipcperm.js';
 import type { IpcSetRequest, SemInfo, SemReader } from './core/semctl.js';
 import * as semctl from './core/semctl.js';
@@ -61,37 +62,53 @@ function noSuchSet(id: number): SemError {
   return new SemError('EINVAL', `no semaphore set has id ${id}`);
 }
 
+/** How a Registry over a store behaves; every field has a default. */
+export interface RegistrySettings {
+  /** Who calls; by default the real uid, gid and groups of this process. */
+  readonly credentials?: Credentials;
+  /** Milliseconds since the epoch; Date.now unless a test pins time. */
+  readonly clock?: () => number;
+  /** Receives what each step did (--explain), once its transaction has ended. */
+  readonly explain?: (note: Note) => void;
+}
+
 export class Registry {
   readonly credentials: Credentials;
+  private readonly clock: () => number;
+  private readonly explain: ((note: Note) => void) | undefined;
 
-  constructor(
-    readonly store: RegistryStore,
-    credentials?: Credentials,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.credentials = credentials ?? processCredentials();
+  constructor(readonly store: RegistryStore, private readonly settings: RegistrySettings = {}) {
+    this.credentials = settings.credentials ?? processCredentials();
+    this.clock = settings.clock ?? Date.now;
+    this.explain = settings.explain;
   }
 
   static open(options: RegistryOptions): Registry {
-    return new Registry(SqliteStore.open(options.path), options.credentials);
+    return new Registry(SqliteStore.open(options.path), { credentials: options.credentials });
   }
 
   close(): void {
     this.store.close();
   }
 
-  /** The same registry, called with other credentials (svsem shell's per-line --as). */
-  withCredentials(credentials: Credentials): Registry {
-    return new Registry(this.store, credentials, this.clock);
+  /** The same registry with some settings changed (svsem shell's per-line --as, --explain). */
+  with(settings: RegistrySettings): Registry {
+    return new Registry(this.store, { ...this.settings, ...settings });
   }
 
-  /** One transaction that first settles what dead processes left behind. */
-  private run<T>(work: (txn: RegistryTxn, nowMs: number) => T): Promise<T> {
-    return this.store.transaction((txn) => {
+  /**
+   * One transaction that first settles what dead processes left behind. `notes` collects what
+   * the step did when someone asked (explain); they are handed over once the transaction ended,
+   * committed or not, so that an error's reasons come before the error.
+   */
+  private run<T>(work: (txn: RegistryTxn, nowMs: number, notes: Notes) => T): Promise<T> {
+    const notes: Notes = this.explain ? [] : undefined;
+    const result = this.store.transaction((txn) => {
       const nowMs = this.clock();
-      reap(txn, nowMs);
-      return work(txn, nowMs);
+      reap(txn, nowMs, notes);
+      return work(txn, nowMs, notes);
     });
+    return notes === undefined ? result : result.finally(() => notes.forEach(this.explain!));
   }
 
   private load(txn: RegistryTxn, id: number): SetState {
@@ -124,16 +141,16 @@ export class Registry {
 
   setVal(id: number, semnum: number, value: number, actor: ProcessRef): Promise<void> {
     semctl.checkSetvalArg(value);
-    return this.run((txn, nowMs) => {
+    return this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
-      txn.saveSet(state, semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs));
+      txn.saveSet(state, semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs, notes));
     });
   }
 
   setAll(id: number, values: readonly number[], actor: ProcessRef): Promise<void> {
-    return this.run((txn, nowMs) => {
+    return this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
-      txn.saveSet(state, semctl.setAll(state, this.credentials, values, actor.pid, nowMs));
+      txn.saveSet(state, semctl.setAll(state, this.credentials, values, actor.pid, nowMs, notes));
     });
   }
 
@@ -145,9 +162,9 @@ export class Registry {
   }
 
   rmid(id: number): Promise<void> {
-    return this.run((txn) => {
+    return this.run((txn, _nowMs, notes) => {
       const state = this.load(txn, id);
-      txn.removeSet(state, semctl.rmid(state, this.credentials));
+      txn.removeSet(state, semctl.rmid(state, this.credentials, notes));
     });
   }
 
@@ -198,7 +215,7 @@ export class Registry {
    * withdraws its sleeping operations. `svsem run` calls it for itself when its command ends.
    */
   exit(proc: ProcessRef): Promise<void> {
-    return this.run((txn, nowMs) => settleProcess(txn, proc, nowMs));
+    return this.run((txn, nowMs, notes) => settleProcess(txn, proc, nowMs, notes));
   }
 
   findByKey(key: SemKey): Promise<SemSetHeader | undefined> {
@@ -214,10 +231,10 @@ export class Registry {
     const waiter = selfRef();
     const owner = options.owner ?? waiter;
     const timeoutMs = options.timeoutMs;
-    const seq = await this.run((txn, nowMs) => {
+    const seq = await this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
       const call = { sops, owner, waiter };
-      const step = semopStep(state, call, this.credentials, nowMs);
+      const step = semopStep(state, call, this.credentials, nowMs, notes);
       txn.saveSet(state, step.change);
       if (step.kind === 'error') throw step.error;
       if (step.kind === 'done') return undefined;
@@ -258,10 +275,16 @@ export class Registry {
           if (giveUp === undefined && !this.store.readSync((r) => needsSettling(r, seq))) {
             return schedule();
           }
+          const notes: Notes = this.explain ? [] : undefined;
           const outcome = this.store.transactionSync((txn) => {
-            reap(txn, this.clock());
+            reap(txn, this.clock(), notes);
             return settleWait(txn, seq, giveUp);
           });
+          if (outcome !== 'waiting') {
+            notes?.push(outcome === giveUp ? { kind: 'withdrawn', reason: giveUp.errno }
+              : { kind: 'woken', result: outcome === 'done' ? 'done' : outcome.errno });
+          }
+          notes?.forEach(this.explain!);
           if (outcome === 'waiting') schedule();
           else finish(outcome === 'done' ? undefined : outcome);
         } catch (err) {
@@ -329,19 +352,25 @@ function needsSettling(reader: RegistryReader, seq: number): boolean {
  * Settles what dead processes left: a dead waiter's operations are withdrawn unapplied and its
  * unread outcomes deleted; a dead owner's undo adjustments are applied as its exit would have.
  */
-export function reap(txn: RegistryTxn, nowMs: number): void {
+export function reap(txn: RegistryTxn, nowMs: number, notes: Notes = undefined): void {
   for (const proc of txn.processes()) {
-    if (!isAlive(proc)) settleProcess(txn, proc, nowMs);
+    if (!isAlive(proc)) settleProcess(txn, proc, nowMs, notes, true);
   }
 }
 
 /** exit_sem() for `proc` on every set it refers to, and its unread outcomes dropped. */
-function settleProcess(txn: RegistryTxn, proc: ProcessRef, nowMs: number): void {
+function settleProcess(
+  txn: RegistryTxn,
+  proc: ProcessRef,
+  nowMs: number,
+  notes: Notes,
+  dead = false,
+): void {
   for (const semid of txn.setsReferring(proc)) {
     const state = txn.loadSet(semid);
     if (state === undefined) continue;
-    txn.saveSet(state, exitUndo(discardWaiter(state, proc), proc, nowMs));
+    if (dead) notes?.push({ kind: 'dead', pid: proc.pid, semid });
+    txn.saveSet(state, exitUndo(discardWaiter(state, proc), proc, nowMs, notes));
   }
   txn.deleteResolvedOf(proc);
 }
-

@@ -4,7 +4,9 @@
  * user wants to stop. A single invocation makes one Context; `svsem shell` makes one per line
  * over the registry it keeps open.
  */
+import type { Note } from '../core/explain.js';
 import type { Credentials, ProcessRef } from '../core/types.js';
+import { explainNote } from '../format/explain.js';
 import { processRef } from '../process.js';
 import { Registry, processCredentials } from '../registry.js';
 import { defaultRegistryPath } from '../storage/open.js';
@@ -69,6 +71,11 @@ export function processInterrupts(): Interrupts {
   return { signal: abort.signal, release: () => signals.forEach((s) => process.off(s, onSignal)) };
 }
 
+/** --explain: each note of the semantics as a line on stderr. */
+export function explainTo(io: Output): (note: Note) => void {
+  return (note) => io.err(explainNote(note));
+}
+
 /** The Context of one invocation; close() closes the registry if it was opened. */
 export class InvocationContext implements Context {
   readonly json: boolean;
@@ -85,6 +92,7 @@ export class InvocationContext implements Context {
       const credentials = credentialsFor(stringOption(this.args, 'as'));
       const path = stringOption(this.args, 'db') ?? defaultRegistryPath();
       this.opened = Registry.open({ path, credentials });
+      if (this.explain) this.opened = this.opened.with({ explain: explainTo(this.io) });
     }
     return this.opened;
   }

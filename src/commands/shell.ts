@@ -19,7 +19,7 @@
 import { createInterface } from 'node:readline';
 import { flagOption, stringOption, type ParsedArgs } from '../cli/argv.js';
 import {
-  type Context, type Interrupts, type Output, credentialsFor, ownerProcess,
+  type Context, type Interrupts, type Output, credentialsFor, explainTo, ownerProcess,
 } from '../cli/context.js';
 import { ExitStatus, UsageError, report } from '../cli/errors.js';
 import { interpret, runCommand } from '../cli/main.js';
@@ -78,7 +78,11 @@ class LineContext implements Context {
     }
     const as = stringOption(this.args, 'as');
     const registry = this.shell.registry;
-    return as === undefined ? registry : registry.withCredentials(credentialsFor(as));
+    if (as === undefined && !this.explain) return registry;
+    return registry.with({
+      ...(as === undefined ? {} : { credentials: credentialsFor(as) }),
+      ...(this.explain ? { explain: explainTo(this.io) } : {}),
+    });
   }
 
   actingProcess(ownerOption: string | undefined): ProcessRef {

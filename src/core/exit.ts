@@ -17,20 +17,29 @@
 import { SEMVMX } from './limits.js';
 import { updateQueue } from './semop.js';
 import { SetWork, type SetChange } from './setwork.js';
+import type { Notes } from './explain.js';
 import { sameProcess, type ProcessRef, type SetState } from './types.js';
 
 /** exit_sem() for one owner on one set. */
-export function exitUndo(state: SetState, owner: ProcessRef, nowMs: number): SetChange {
-  const work = new SetWork(state);
+export function exitUndo(
+  state: SetState,
+  owner: ProcessRef,
+  nowMs: number,
+  notes: Notes = undefined,
+): SetChange {
+  const work = new SetWork(state, notes);
   const record = work.undoOf(owner);
   if (record === undefined) return work.finish();
 
   for (const [semnum, adj] of record.semadj) {
     if (adj === 0 || semnum >= state.header.nsems) continue;
-    const semval = Math.min(Math.max(work.semval(semnum) + adj, 0), SEMVMX);
+    const from = work.semval(semnum);
+    const semval = Math.min(Math.max(from + adj, 0), SEMVMX);
+    notes?.push({ kind: 'exit-adjust', pid: owner.pid, semnum, semadj: adj, from, to: semval });
     work.setSem(semnum, { semval, sempid: owner.pid });
   }
   work.dropUndo(owner);
+  notes?.push({ kind: 'undo-record', pid: owner.pid, created: false });
   updateQueue(work, nowMs);
   work.touchOtime(nowMs);
   return work.finish();

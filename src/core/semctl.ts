@@ -25,6 +25,7 @@ import {
 } from './limits.js';
 import { countWaiters, updateQueue } from './semop.js';
 import { SetWork, type SetChange } from './setwork.js';
+import type { Notes } from './explain.js';
 import type { Credentials, SemSetHeader, SetState } from './types.js';
 
 function checkRead(header: SemSetHeader, cred: Credentials): void {
@@ -102,14 +103,17 @@ export function setVal(
   value: number,
   pid: number,
   nowMs: number,
+  notes: Notes = undefined,
 ): SetChange {
   checkValue(value);
   checkSemnum(state.header, semnum);
   checkAlter(state.header, cred);
 
-  const work = new SetWork(state);
+  const work = new SetWork(state, notes);
+  notes?.push({ kind: 'set', semnum, from: work.semval(semnum), to: value, pid });
   work.setSem(semnum, { semval: value, sempid: pid });
   for (const record of work.undo) record.semadj.delete(semnum);
+  if (work.undo.length > 0) notes?.push({ kind: 'undo-cleared', semnum, records: work.undo.length });
   return settle(work, nowMs);
 }
 
@@ -120,6 +124,7 @@ export function setAll(
   values: readonly number[],
   pid: number,
   nowMs: number,
+  notes: Notes = undefined,
 ): SetChange {
   checkAlter(state.header, cred);
   if (values.length !== state.header.nsems) {
@@ -129,9 +134,13 @@ export function setAll(
   }
   values.forEach(checkValue);
 
-  const work = new SetWork(state);
-  values.forEach((semval, semnum) => work.setSem(semnum, { semval, sempid: pid }));
+  const work = new SetWork(state, notes);
+  values.forEach((semval, semnum) => {
+    notes?.push({ kind: 'set', semnum, from: work.semval(semnum), to: semval, pid });
+    work.setSem(semnum, { semval, sempid: pid });
+  });
   for (const record of work.undo) record.semadj.clear();
+  if (work.undo.length > 0) notes?.push({ kind: 'undo-cleared', records: work.undo.length });
   return settle(work, nowMs);
 }
 
@@ -178,9 +187,13 @@ export function ipcSet(
 }
 
 /** IPC_RMID: every sleeper learns EIDRM; the caller deletes the set and its undo records. */
-export function rmid(state: SetState, cred: Credentials): SetChange {
+export function rmid(state: SetState, cred: Credentials, notes: Notes = undefined): SetChange {
   checkOwner(state.header, cred, 'remove');
   const outcomes = state.pending.map((op) => ({ seq: op.seq, result: 'EIDRM' as const }));
+  for (const op of state.pending) {
+    notes?.push({ kind: 'resolved', seq: op.seq, pid: op.owner.pid, result: 'EIDRM' });
+  }
+  if (state.undo.length > 0) notes?.push({ kind: 'undo-cleared', records: state.undo.length });
   return { state: { ...state, pending: [], undo: [] }, outcomes };
 }
 

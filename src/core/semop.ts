@@ -30,6 +30,7 @@
  */
 import { SemError, type Errno } from './errno.js';
 import { S_IRUGO, S_IWUGO, ipcperms } from './ipcperm.js';
+import type { Notes, SopVerdict } from './explain.js';
 import { SEMAEM, SEMOPM, SEMVMX } from './limits.js';
 import { SetWork, type SetChange } from './setwork.js';
 import type {
@@ -45,7 +46,11 @@ import type {
 export type Attempt =
   | { readonly kind: 'done' }
   | { readonly kind: 'block'; readonly blocked: BlockedOn }
-  | { readonly kind: 'error'; readonly errno: 'EAGAIN' | 'ERANGE'; readonly sop: Sembuf };
+  | {
+    readonly kind: 'error'; readonly errno: 'EAGAIN' | 'ERANGE'; readonly sop: Sembuf;
+    /** ERANGE from the undo adjustment rather than the value. */
+    readonly undo?: boolean;
+  };
 
 /** A semop call as the caller presents it. */
 export interface SemopCall {
@@ -84,32 +89,46 @@ export function performAtomicSemop(
   sops: readonly Sembuf[],
   owner: ProcessRef,
   nowMs: number,
+  notes: Notes = undefined,
 ): Attempt {
   const values = new Map<number, number>();
   const adjs = new Map<number, number>();
   const record = sops.some((sop) => sop.undo) ? work.undoFor(owner, nowMs) : undefined;
 
-  for (const sop of sops) {
+  for (let index = 0; index < sops.length; index++) {
+    const sop = sops[index]!;
     const current = values.get(sop.semnum) ?? work.semval(sop.semnum);
     const result = current + sop.semop;
+    const note = (verdict: SopVerdict, semadj?: readonly [number, number]) =>
+      notes?.push({ kind: 'sop', index, sop, value: current, verdict, semadj });
     if ((sop.semop === 0 && current !== 0) || result < 0) {
+      note(sop.nowait ? 'EAGAIN' : 'blocks');
       if (sop.nowait) return { kind: 'error', errno: 'EAGAIN', sop };
       const kind = sop.semop === 0 ? 'zcnt' : 'ncnt';
       return { kind: 'block', blocked: { semnum: sop.semnum, kind } };
     }
-    if (result > SEMVMX) return { kind: 'error', errno: 'ERANGE', sop };
+    if (result > SEMVMX) {
+      note('ERANGE');
+      return { kind: 'error', errno: 'ERANGE', sop };
+    }
     if (sop.undo && record !== undefined) {
-      const adj = (adjs.get(sop.semnum) ?? record.semadj.get(sop.semnum) ?? 0) - sop.semop;
+      const before = adjs.get(sop.semnum) ?? record.semadj.get(sop.semnum) ?? 0;
+      const adj = before - sop.semop;
       if (adj < -SEMAEM - 1 || adj > SEMAEM) {
-        return { kind: 'error', errno: 'ERANGE', sop };
+        note('ERANGE-undo', [before, adj]);
+        return { kind: 'error', errno: 'ERANGE', sop, undo: true };
       }
+      note('ok', [before, adj]);
       adjs.set(sop.semnum, adj);
+    } else {
+      note('ok');
     }
     values.set(sop.semnum, result);
   }
 
   for (const [semnum, semval] of values) work.setSem(semnum, { semval, sempid: owner.pid });
   for (const [semnum, adj] of adjs) record?.semadj.set(semnum, adj);
+  notes?.push({ kind: 'applied', pid: owner.pid, semnums: [...values.keys()] });
   return { kind: 'done' };
 }
 
@@ -121,6 +140,7 @@ export function performAtomicSemop(
 export function updateQueue(work: SetWork, nowMs: number): boolean {
   let completed = false;
   let restart = true;
+  if (work.pending.length > 0) work.notes?.push({ kind: 'scan', waiting: work.pending.length });
   while (restart) {
     restart = false;
     const still: PendingOp[] = [];
@@ -131,14 +151,18 @@ export function updateQueue(work: SetWork, nowMs: number): boolean {
         continue;
       }
       const attempt = performAtomicSemop(work, op.sops, op.owner, nowMs);
+      const pid = op.owner.pid;
       if (attempt.kind === 'block') {
         still.push({ ...op, blocked: attempt.blocked });
-      } else if (attempt.kind === 'error') {
-        work.outcomes.push({ seq: op.seq, result: attempt.errno });
+        work.notes?.push({ kind: 'still', seq: op.seq, pid, blocked: attempt.blocked });
       } else {
-        work.outcomes.push({ seq: op.seq, result: 'done' });
-        completed = true;
-        restart = true;
+        const result = attempt.kind === 'error' ? attempt.errno : 'done';
+        work.outcomes.push({ seq: op.seq, result });
+        work.notes?.push({ kind: 'resolved', seq: op.seq, pid, result });
+        if (result === 'done') {
+          completed = true;
+          restart = true;
+        }
       }
     }
     work.pending = still;
@@ -146,15 +170,19 @@ export function updateQueue(work: SetWork, nowMs: number): boolean {
   return completed;
 }
 
-function failureMessage(errno: Errno, sop: Sembuf, work: SetWork): string {
-  if (errno === 'EAGAIN') {
+function failureMessage(attempt: Extract<Attempt, { kind: 'error' }>): string {
+  const { sop } = attempt;
+  if (attempt.errno === 'EAGAIN') {
     return sop.semop === 0
       ? `semaphore ${sop.semnum} is not zero and IPC_NOWAIT is set`
       : `semaphore ${sop.semnum} cannot be decreased by ${-sop.semop} now and IPC_NOWAIT is set`;
   }
-  const value = work.semval(sop.semnum);
-  return `operation ${sop.semop} on semaphore ${sop.semnum} would take its value or undo ` +
-    `adjustment out of range (value ${value}, SEMVMX ${SEMVMX}, SEMAEM ${SEMAEM})`;
+  if (attempt.undo) {
+    return `operation ${sop.semop} on semaphore ${sop.semnum} would take its undo adjustment ` +
+      `outside ${-SEMAEM - 1}..${SEMAEM} (SEMAEM)`;
+  }
+  return `operation ${sop.semop} on semaphore ${sop.semnum} would take its value above ` +
+    `SEMVMX (${SEMVMX})`;
 }
 
 /**
@@ -167,8 +195,9 @@ export function semop(
   call: SemopCall,
   cred: Credentials,
   nowMs: number,
+  notes: Notes = undefined,
 ): SemopStep {
-  const work = new SetWork(state);
+  const work = new SetWork(state, notes);
   if (call.sops.some((sop) => sop.undo)) work.undoFor(call.owner, nowMs);
 
   const fail = (errno: Errno, detail: string): SemopStep =>
@@ -184,11 +213,13 @@ export function semop(
     return fail('EACCES', `no ${alter ? 'alter' : 'read'} permission on set ${state.header.id}`);
   }
 
-  const attempt = performAtomicSemop(work, call.sops, call.owner, nowMs);
+  notes?.push({ kind: 'attempt', pid: call.owner.pid, sops: call.sops });
+  const attempt = performAtomicSemop(work, call.sops, call.owner, nowMs, notes);
   if (attempt.kind === 'error') {
-    return fail(attempt.errno, failureMessage(attempt.errno, attempt.sop, work));
+    return fail(attempt.errno, failureMessage(attempt));
   }
   if (attempt.kind === 'block') {
+    notes?.push({ kind: 'sleeps', blocked: attempt.blocked });
     return { kind: 'block', blocked: attempt.blocked, change: work.finish() };
   }
   work.touchOtime(nowMs);

@@ -14,6 +14,7 @@ import type {
   UndoRecord,
 } from './types.js';
 import { sameProcess } from './types.js';
+import type { Notes } from './explain.js';
 
 /** What a step on a set produced. */
 export interface SetChange {
@@ -35,7 +36,7 @@ export class SetWork {
   /** Pending operations resolved during this step, for their waiters to learn. */
   readonly outcomes: PendingOutcome[] = [];
 
-  constructor(state: SetState) {
+  constructor(state: SetState, readonly notes: Notes = undefined) {
     this.header = state.header;
     this.sems = [...state.sems];
     this.pending = [...state.pending];
@@ -66,6 +67,7 @@ export class SetWork {
     if (record === undefined) {
       record = { owner, semadj: new Map(), since: nowMs };
       this.undo.push(record);
+      this.notes?.push({ kind: 'undo-record', pid: owner.pid, created: true });
     }
     return record;
   }
@@ -77,10 +79,12 @@ export class SetWork {
 
   touchOtime(nowMs: number): void {
     this.header = { ...this.header, otime: toSeconds(nowMs) };
+    this.notes?.push({ kind: 'time', field: 'otime', seconds: this.header.otime });
   }
 
   touchCtime(nowMs: number): void {
     this.header = { ...this.header, ctime: toSeconds(nowMs) };
+    this.notes?.push({ kind: 'time', field: 'ctime', seconds: this.header.ctime });
   }
 
   /** The step's result: the new state and the pending operations it resolved. */

@@ -103,3 +103,19 @@ describe('svsem ftok', () => {
     expect(svsem(undefined, 'ftok', '/no/such/file').status).toBe(2);
   });
 });
+
+describe('--explain', () => {
+  it('says on stderr what the semantics did, leaving stdout as without it', () => {
+    const db = freshDb();
+    svsem(db, 'semget', '0', '2', '-c', '--init', '1');
+    const r = svsem(db, 'semop', '0', '0:-1', '1:+1:u', '--explain');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('  op 2 (1:+1:u) on semaphore 1: 1 becomes 2; undo adjustment 0 becomes -1\n');
+    const failed = svsem(db, 'semop', '0', '0:-1:n', '--explain');
+    const lines = failed.stderr.trim().split('\n');
+    expect(lines.at(-2)).toMatch(/IPC_NOWAIT: EAGAIN, nothing is applied$/);
+    expect(lines.at(-1)).toMatch(/^svsem semop: EAGAIN: /);
+    expect(svsem(db, 'semctl', '0', 'setval', '0', '4', '--explain').stderr).toContain('semaphore 0: 0 becomes 4');
+  });
+});
