@@ -14,7 +14,12 @@ import { flagOption, stringOption, type ParsedArgs } from '../cli/argv.js';
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { SemError } from '../core/errno.js';
+import type { SetState } from '../core/types.js';
+import {
+  type HolderRow, type HoldersView, type WaiterRow, holdersJson, holdersText,
+} from '../format/holders.js';
 import { type Gathered, type Names, formatJson, formatText } from '../format/ipcs.js';
+import { cmdline } from '../process.js';
 import type { Registry } from '../registry.js';
 
 type View = Exclude<Gathered['view'], 'set'>;
@@ -77,6 +82,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const print = (g: Gathered) =>
     ctx.io.out(ctx.json ? JSON.stringify(formatJson(g)) : formatText(g).join('\n'));
 
+  if (flagOption(args, 'holders')) return showHolders(ctx);
   const idText = stringOption(args, 'id');
   if (idText !== undefined) {
     const id = parseSetId(idText);
@@ -93,4 +99,33 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   // -p and -l show nothing stored, so they need no registry.
   if (view === 'pid' || view === 'limits') return print({ view });
   print(await gather(ctx.registry(), view));
+}
+
+/** The rows of --holders: every undo record and sleeping operation the caller may read. */
+function holdersView(sets: readonly SetState[], now: number): HoldersView {
+  const holders: HolderRow[] = [];
+  const waiters: WaiterRow[] = [];
+  for (const { header, pending, undo } of sets) {
+    const semid = header.id;
+    const key = header.perm.key;
+    for (const u of undo) {
+      const semadj = [...u.semadj].sort(([a], [b]) => a - b).map(([semnum, adj]) => ({ semnum, semadj: adj }));
+      holders.push({ semid, key, pid: u.owner.pid, command: cmdline(u.owner.pid), semadj, since: u.since });
+    }
+    for (const op of pending) {
+      waiters.push({
+        semid, key, pid: op.owner.pid, waiterPid: op.waiter.pid, command: op.cmdline,
+        sops: op.sops, blocked: op.blocked, since: op.since,
+      });
+    }
+  }
+  return { holders, waiters, now };
+}
+
+async function showHolders(ctx: Context): Promise<void> {
+  const view = holdersView(await ctx.registry().activity(), Date.now());
+  if (ctx.json) return ctx.io.out(JSON.stringify(holdersJson(view)));
+  const { default: Table } = await import('cli-table3');
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  ctx.io.out(holdersText(view, Table, colour));
 }
