@@ -9,17 +9,21 @@ import type { Output } from './context.js';
 import { UsageError } from './errors.js';
 import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
 
-function yargsOption(o: OptionSpec): Options {
+/**
+ * An option as yargs declares it. Completion gets no short aliases: yargs would offer each as a
+ * long option (`--n`), which svsem does not accept.
+ */
+function yargsOption(o: OptionSpec, aliases: boolean): Options {
   const type = o.kind === 'flag' ? 'boolean' : 'string';
   const describe = o.value && o.kind !== 'flag' ? `${o.describe}  [${o.value}]` : o.describe;
   return {
     type, describe, hidden: o.hidden, array: o.kind === 'list' ? true : undefined,
-    ...(o.short ? { alias: o.short } : {}),
+    ...(o.short && aliases ? { alias: o.short } : {}),
   };
 }
 
-function withOptions(y: Argv, options: readonly OptionSpec[]): Argv {
-  for (const o of options) y = y.option(o.name, yargsOption(o));
+function withOptions(y: Argv, options: readonly OptionSpec[], aliases = true): Argv {
+  for (const o of options) y = y.option(o.name, yargsOption(o, aliases));
   return y;
 }
 
@@ -32,18 +36,19 @@ function synopsis(spec: CommandSpec): string {
   return [spec.name, ...words].join(' ');
 }
 
-function withCommand(y: Argv, spec: CommandSpec): Argv {
+function withCommand(y: Argv, spec: CommandSpec, aliases = true): Argv {
   return y.command(synopsis(spec), spec.summary, (sub) => {
     for (const p of spec.positionals) sub = sub.positional(p.name, { type: 'string', describe: p.describe });
-    sub = withOptions(sub, spec.options);
+    sub = withOptions(sub, spec.options, aliases);
     for (const [cmd, what] of spec.examples) sub = sub.example(cmd, what);
     return sub;
   });
 }
 
-function base(argv: readonly string[]): Argv {
+function base(argv: readonly string[], aliases = true): Argv {
   const width = Math.min(100, process.stdout.columns || 80);
-  return withOptions(yargs([...argv]).scriptName('svsem').wrap(width).exitProcess(false), GLOBAL_OPTIONS)
+  const y = yargs([...argv]).scriptName('svsem').wrap(width).exitProcess(false);
+  return withOptions(y, GLOBAL_OPTIONS.filter((o) => o.name !== 'help'), aliases)
     .version(false)
     .help(false);
 }
@@ -57,6 +62,8 @@ async function helpText(words: readonly string[]): Promise<string> {
     let y = base([]).usage(`svsem ${synopsis(spec)}\n\n${spec.summary}`);
     for (const p of spec.positionals) y = y.positional(p.name, { type: 'string', describe: p.describe });
     y = withOptions(y, spec.options);
+    if (spec.options.length > 0) y = y.group(spec.options.map((o) => o.name), 'Options:');
+    y = y.group(GLOBAL_OPTIONS.filter((o) => o.name !== 'help').map((o) => o.name), 'Global options:');
     for (const [cmd, what] of spec.examples) y = y.example(cmd, what);
     return y.getHelp();
   }
@@ -96,9 +103,10 @@ export async function serve(
     io.out(await helpText(argv));
     return 0;
   }
-  // yargs prints the script for `completion` and the candidates for --get-yargs-completions.
-  let y = base(argv).completion('completion', 'print a bash or zsh completion script');
-  for (const spec of COMMANDS) y = withCommand(y, spec);
+  // yargs prints the script for `completion` (for zsh when $SHELL is zsh, else for bash) and
+  // the candidates for --get-yargs-completions, which that script calls.
+  let y = base(argv, false).completion('completion', 'print a bash or zsh completion script');
+  for (const spec of COMMANDS) y = withCommand(y, spec, false);
   await y.parseAsync();
   return 0;
 }

@@ -73,3 +73,21 @@ describe('interpret', () => {
     expect(() => interpret(['semopp'])).toThrow("unknown command 'semopp' (did you mean 'semop'?)");
   });
 });
+
+describe('help and completion', () => {
+  it('prints a command\'s options, then the global ones, and its examples', async () => {
+    const { svsem } = await import('./helpers.js');
+    const help = svsem(undefined, 'semop', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout.indexOf('--nowait')).toBeLessThan(help.stdout.indexOf('Global options:'));
+    expect(help.stdout).toContain('Examples:');
+  });
+
+  it('prints a completion script and completes a command\'s long options', async () => {
+    const { svsem } = await import('./helpers.js');
+    expect(svsem(undefined, 'completion').stdout).toContain('--get-yargs-completions');
+    const words = svsem(undefined, '--get-yargs-completions', 'svsem', 'semop', '--').stdout.split('\n');
+    expect(words).toEqual(expect.arrayContaining(['--nowait', '--undo', '--timeout', '--db']));
+    expect(words).not.toContain('--n');
+  });
+});
