@@ -68,10 +68,32 @@ function kill0(pid: number): boolean {
   }
 }
 
+/**
+ * A process known to have exited by the time svsem looked for it: no live process matches it,
+ * since real start times are never negative.
+ */
+export function exitedRef(pid: number): ProcessRef {
+  return { pid, start: -1, boot: bootId() };
+}
+
 export function isAlive(proc: ProcessRef): boolean {
-  if (proc.boot !== bootId()) return false;
+  if (proc.boot !== bootId() || proc.start < 0) return false;
   if (!hasProc()) return kill0(proc.pid);
   return startTime(proc.pid) === proc.start;
+}
+
+/**
+ * svsem's parent as it was when this module loaded, at the start of the process. Read this early
+ * because a process whose parent exits is adopted by init (or a subreaper), and process.ppid then
+ * names the adopter, which lives on and would hold undo adjustments forever. The window that
+ * remains is Node's own start-up, before any of svsem's code runs (see the man page).
+ */
+const parentAtStart = process.ppid;
+
+/** The default acting process: svsem's parent at start, or, if it has exited since, exitedRef. */
+export function parentRef(): ProcessRef {
+  if (process.ppid !== parentAtStart) return exitedRef(parentAtStart);
+  return processRef(parentAtStart) ?? exitedRef(parentAtStart);
 }
 
 let self: ProcessRef | undefined;

@@ -8,7 +8,7 @@
  * whoever made the operation possible performed it, and the waiter only reads the outcome.
  */
 import { SemError } from './core/errno.js';
-import { exitUndo, discardWaiter } from './core/exit.js';
+import { discardProcess, exitUndo } from './core/exit.js';
 import type { Note, Notes } from './core/explain.js';
 import { S_IRUGO, ipcperms } from './core/ipcperm.js';
 import type { IpcSetRequest, SemInfo, SemReader } from './core/semctl.js';
@@ -231,10 +231,17 @@ export class Registry {
     const waiter = selfRef();
     const owner = options.owner ?? waiter;
     const timeoutMs = options.timeoutMs;
+    const undo = sops.some((sop) => sop.undo);
     const seq = await this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
+      // A call acts only for a live process, as a system call can only be made by one. It
+      // matters where the call leaves something behind for its owner: undo adjustments (which a
+      // dead owner's exit would never undo, or undo at once and clamped), or a sleeping operation.
+      const ownerGone = () => owner !== waiter && !isAlive(owner);
+      if (undo && ownerGone()) throw ownerExited(owner);
       const call = { sops, owner, waiter };
       const step = semopStep(state, call, this.credentials, nowMs, notes);
+      if (step.kind === 'block' && ownerGone()) throw ownerExited(owner);
       txn.saveSet(state, step.change);
       if (step.kind === 'error') throw step.error;
       if (step.kind === 'done') return undefined;
@@ -247,11 +254,16 @@ export class Registry {
     });
     if (seq === undefined) return;
     options.onBlock?.();
-    await this.sleep(seq, timeoutMs, options.signal);
+    await this.sleep(seq, owner, timeoutMs, options.signal);
   }
 
   /** Waits for the outcome of pending operation `seq`. */
-  private sleep(seq: number, timeoutMs: number | undefined, signal?: AbortSignal): Promise<void> {
+  private sleep(
+    seq: number,
+    owner: ProcessRef,
+    timeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let deadline: NodeJS.Timeout | undefined;
@@ -278,7 +290,7 @@ export class Registry {
           const notes: Notes = this.explain ? [] : undefined;
           const outcome = this.store.transactionSync((txn) => {
             reap(txn, this.clock(), notes);
-            return settleWait(txn, seq, giveUp);
+            return settleWait(txn, seq, owner, giveUp);
           });
           if (outcome !== 'waiting') {
             notes?.push(outcome === giveUp ? { kind: 'withdrawn', reason: giveUp.errno }
@@ -310,6 +322,11 @@ function describe(cmdline: SemopOptions['cmdline']): string {
   return typeof cmdline === 'function' ? cmdline() : cmdline ?? '';
 }
 
+function ownerExited(owner: ProcessRef): SemError {
+  return new SemError('ESRCH',
+    `process ${owner.pid}, which the operation acts for (--owner, else svsem's parent), has exited`);
+}
+
 function interrupted(): SemError {
   return new SemError('EINTR', 'interrupted while waiting; the operation was withdrawn');
 }
@@ -322,7 +339,12 @@ function timedOut(ms: number): SemError {
  * Reads a sleeping operation's state. A resolved one is deleted and its outcome returned; one
  * still waiting is withdrawn if the waiter gives up (timeout, signal), else left to wait.
  */
-function settleWait(txn: RegistryTxn, seq: number, giveUp?: SemError): 'waiting' | 'done' | SemError {
+function settleWait(
+  txn: RegistryTxn,
+  seq: number,
+  owner: ProcessRef,
+  giveUp?: SemError,
+): 'waiting' | 'done' | SemError {
   const state = txn.waitState(seq);
   if (state === 'waiting') {
     if (giveUp === undefined) return 'waiting';
@@ -334,8 +356,10 @@ function settleWait(txn: RegistryTxn, seq: number, giveUp?: SemError): 'waiting'
     case 'done':
       return 'done';
     case 'EIDRM':
-    case 'gone':
       return new SemError('EIDRM', 'the set was removed while waiting');
+    case 'gone':
+      // Only a reaper deletes another's sleeping operation: the process it acted for is gone.
+      return ownerExited(owner);
     case 'EAGAIN':
       return new SemError('EAGAIN', 'woken to an IPC_NOWAIT operation that could not proceed');
     case 'ERANGE':
@@ -370,7 +394,7 @@ function settleProcess(
     const state = txn.loadSet(semid);
     if (state === undefined) continue;
     if (dead) notes?.push({ kind: 'dead', pid: proc.pid, semid });
-    txn.saveSet(state, exitUndo(discardWaiter(state, proc), proc, nowMs, notes));
+    txn.saveSet(state, exitUndo(discardProcess(state, proc), proc, nowMs, notes));
   }
   txn.deleteResolvedOf(proc);
 }

@@ -164,6 +164,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     options: [
       { name: 'bail', kind: 'flag', describe: 'stop at the first line that fails and exit with its status' },
+      {
+        name: 'owner', kind: 'value', value: 'PID',
+        describe: 'the acting process of every line without an --owner of its own (default: the parent, your shell)',
+      },
     ],
     examples: [
       ["printf 'semop 0 0:-1\\nsemctl 0 getall\\n' | svsem shell", 'two commands, one process'],

@@ -7,7 +7,7 @@
 import type { Note } from '../core/explain.js';
 import type { Credentials, ProcessRef } from '../core/types.js';
 import { explainNote } from '../format/explain.js';
-import { processRef } from '../process.js';
+import { parentRef, processRef } from '../process.js';
 import { Registry, processCredentials } from '../registry.js';
 import { defaultRegistryPath } from '../storage/open.js';
 import { flagOption, stringOption, type ParsedArgs } from './argv.js';
@@ -54,9 +54,14 @@ export function credentialsFor(as: string | undefined): Credentials {
   return { uid, gid, groups: [] };
 }
 
-/** The identity of --owner PID, or of `fallback` (svsem's parent) when none is given. */
-export function ownerProcess(ownerOption: string | undefined, fallback: number): ProcessRef {
-  const pid = ownerOption === undefined ? fallback : parseInteger(ownerOption, 'owner pid', 1, 0x7fffffff);
+/**
+ * The identity of --owner PID, or of svsem's parent when none is given. A parent that has exited
+ * is still returned (as an exited process), so that a call leaving something behind for it fails
+ * with ESRCH in the registry, while one that only records a pid goes ahead as the kernel's would.
+ */
+export function ownerProcess(ownerOption: string | undefined): ProcessRef {
+  if (ownerOption === undefined) return parentRef();
+  const pid = parseInteger(ownerOption, 'owner pid', 1, 0x7fffffff);
   const ref = processRef(pid);
   if (ref === undefined) throw new UsageError(`--owner ${pid}: no such process`);
   return ref;
@@ -98,7 +103,7 @@ export class InvocationContext implements Context {
   }
 
   actingProcess(ownerOption: string | undefined): ProcessRef {
-    return ownerProcess(ownerOption, process.ppid);
+    return ownerProcess(ownerOption);
   }
 
   interrupts(): Interrupts {

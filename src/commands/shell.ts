@@ -101,17 +101,20 @@ class LineContext implements Context {
 class Shell {
   readonly io = new BatchedOutput();
   lineAbort = new AbortController();
-  private defaultOwner: ProcessRef | undefined;
   /** The status of the last line that ran. */
   status = 0;
 
-  constructor(readonly registry: Registry, readonly dbPath: string, readonly bail: boolean) {}
+  constructor(
+    readonly registry: Registry,
+    readonly dbPath: string,
+    readonly bail: boolean,
+    /** The acting process of lines without --owner: the shell's --owner, else its parent. */
+    private readonly defaultOwner: ProcessRef,
+  ) {}
 
-  /** The acting process: --owner PID, else the shell's parent (looked up once). */
+  /** The acting process of a line: its --owner PID, else the shell's default owner. */
   owner(ownerOption: string | undefined): ProcessRef {
-    if (ownerOption !== undefined) return ownerProcess(ownerOption, process.ppid);
-    this.defaultOwner ??= ownerProcess(undefined, process.ppid);
-    return this.defaultOwner;
+    return ownerOption === undefined ? this.defaultOwner : ownerProcess(ownerOption);
   }
 
   /** Runs one line; returns false when the shell must stop. */
@@ -201,7 +204,10 @@ class Shell {
 export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   if (args.words.length > 0) throw new UsageError(`unexpected argument '${args.words[0]}'`);
   const registry = ctx.registry();
-  const shell = new Shell(registry, registry.store.location, flagOption(args, 'bail'));
+  // Looked up before the first line: a parent that exits while the shell reads its input must
+  // not be replaced by whichever process adopts the shell.
+  const owner = ctx.actingProcess(stringOption(args, 'owner'));
+  const shell = new Shell(registry, registry.store.location, flagOption(args, 'bail'), owner);
   if (process.stdin.isTTY && process.stdout.isTTY) await shell.interactive();
   else await shell.piped(process.stdin);
   if (shell.status !== 0) throw new ExitStatus(shell.status);

@@ -4,10 +4,14 @@
  * one into a message and an exit status (src/cli/exit.ts).
  */
 
-/** The errno numbers of Linux x86_64 that System V semaphore calls can give. */
+/**
+ * The errno numbers of Linux x86_64 that System V semaphore calls can give, and ESRCH, which
+ * svsem gives when the process a call acts for (--owner) has exited (see Registry.semop).
+ */
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
+  ESRCH: 3,
   EINTR: 4,
   E2BIG: 7,
   EAGAIN: 11,

@@ -9,6 +9,8 @@
  *   operations the new values allow are completed.
  * - A waiter that died (SIGKILL) cannot learn an outcome: its operation is withdrawn unapplied, so
  *   it is neither counted in GETNCNT/GETZCNT nor completed for a process that no longer exists.
+ *   So is an operation whose owner died while an svsem process slept for it; that process then
+ *   fails with ESRCH.
  *
  * Differences from Linux: the kernel runs exit_sem() as the process exits. svsem learns of a death
  * later, when a command or a waiting svsem process notices that the process is gone (by boot id,
@@ -45,7 +47,12 @@ export function exitUndo(
   return work.finish();
 }
 
-/** Withdraws every sleeping operation whose waiter is `waiter`, applying none of them. */
-export function discardWaiter(state: SetState, waiter: ProcessRef): SetState {
-  return { ...state, pending: state.pending.filter((op) => !sameProcess(op.waiter, waiter)) };
+/**
+ * Withdraws, unapplied, every sleeping operation that `proc` waits in or acts for: a dead
+ * waiter cannot learn an outcome, and an operation for a dead owner would act for a process
+ * that no longer exists (with SEM_UNDO, leave adjustments nobody will ever undo in its lifetime).
+ */
+export function discardProcess(state: SetState, proc: ProcessRef): SetState {
+  const pending = state.pending.filter((op) => !sameProcess(op.waiter, proc) && !sameProcess(op.owner, proc));
+  return pending.length === state.pending.length ? state : { ...state, pending };
 }

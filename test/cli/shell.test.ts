@@ -64,3 +64,30 @@ describe('svsem shell', () => {
     expect(out).toBe(`0\n${process.pid}\n`);
   });
 });
+
+describe('svsem shell and its acting process', () => {
+  it('refuses undo for a parent that exited while the shell read its input (ESRCH)', () => {
+    const db = freshDb();
+    const id = svsem(db, 'semget', '0', '1', '-c', '--init', '2').stdout.trim();
+    const svsemCmd = `"${process.execPath}" "${CLI}" --db "${db}"`;
+    // The shell starts while its parent sh sleeps; sh exits at 0.4 s; the lines arrive at 1 s.
+    const script = `{ sleep 1; echo "semop ${id} 0:-1 -u"; echo "semop ${id} 0:-1"; } | ${svsemCmd} shell & sleep 0.4`;
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.stderr).toMatch(/^svsem semop: ESRCH: process \d+, which the operation acts for/);
+    // The undo-less operation only records a pid, so it goes ahead as the kernel's would.
+    expect(svsem(db, 'semctl', id, 'getval', '0').stdout).toBe('1\n');
+    expect(svsem(db, 'ipcs', '--holders').stdout).toMatch(/^Holders .*:\n {2}none\n/);
+  });
+
+  it('takes --owner for every line that names none', () => {
+    const db = freshDb();
+    const id = svsem(db, 'semget', '0', '1', '-c', '--init', '1').stdout.trim();
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      const r = shell(db, `semop ${id} 0:-1 -u\nsemctl ${id} getpid 0\n`, '--owner', String(sleeper.pid));
+      expect(r).toMatchObject({ status: 0, stdout: `${sleeper.pid}\n` });
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+});
