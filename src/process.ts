@@ -90,6 +90,15 @@ export function isAlive(proc: ProcessRef): boolean {
  */
 const parentAtStart = process.ppid;
 
+/**
+ * Whether svsem's parent was init when svsem started. For a command run by a script, that means
+ * the script had already exited (`(svsem ... &)` detaches this way); it is also what a script run
+ * as a container's first process looks like, which is why only SEM_UNDO refuses it.
+ */
+export function adoptedByInit(): boolean {
+  return parentAtStart === 1;
+}
+
 /** The default acting process: svsem's parent at start, or, if it has exited since, exitedRef. */
 export function parentRef(): ProcessRef {
   if (process.ppid !== parentAtStart) return exitedRef(parentAtStart);

@@ -49,6 +49,13 @@ export interface SemopOptions {
   readonly onBlock?: () => void;
 }
 
+/** A set as an overview lists it; the counts are absent when the caller may not read the set. */
+export interface SetSummary {
+  readonly header: SemSetHeader;
+  readonly waiters?: number;
+  readonly holders?: number;
+}
+
 /** How often a sleeping operation re-reads its state if no wake-up arrives. */
 export const POLL_INTERVAL_MS = 100;
 
@@ -199,6 +206,22 @@ export class Registry {
     return this.run((txn) => txn.activeSets()
       .map((id) => txn.loadSet(id)!)
       .filter((state) => ipcperms(state.header.perm, this.credentials, S_IRUGO)));
+  }
+
+  /**
+   * Every set's header, in index order, with the number of its sleeping operations and undo
+   * holders where the caller may read the set (what `svsem watch` lists). Only sets with either
+   * are loaded whole, so the cost follows the activity, not the registry's size.
+   */
+  overview(): Promise<SetSummary[]> {
+    return this.run((txn) => {
+      const active = new Map(txn.activeSets().map((id) => [id, txn.loadSet(id)!]));
+      return txn.listSets().map((header) => {
+        if (!ipcperms(header.perm, this.credentials, S_IRUGO)) return { header };
+        const state = active.get(header.id);
+        return { header, waiters: state?.pending.length ?? 0, holders: state?.undo.length ?? 0 };
+      });
+    });
   }
 
   /** One set with its semaphores, queue and undo records, for views. Needs read permission. */

@@ -175,6 +175,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import('../commands/shell.js'),
   },
+  {
+    name: 'watch',
+    summary: 'a live view of the sets, or of one set\'s semaphores, waiters and holders',
+    positionals: [{ name: 'semid', describe: 'show this set in detail', optional: true }],
+    options: [
+      { name: 'interval', kind: 'value', value: 'SECONDS', describe: 'also refresh this often when nothing signals a change (default 1)' },
+      { name: 'count', kind: 'value', value: 'N', describe: 'stop after N views (default: until q or Ctrl-C)' },
+    ],
+    examples: [
+      ['svsem watch', 'every set, refreshed as the registry changes'],
+      ['svsem watch $id', 'one set: values, counts, who waits and who holds undo'],
+      ['svsem watch --json --count 1', 'one snapshot as JSON, for a script'],
+    ],
+    load: () => import('../commands/watch.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

@@ -7,7 +7,8 @@
 import type { Note } from '../core/explain.js';
 import type { Credentials, ProcessRef } from '../core/types.js';
 import { explainNote } from '../format/explain.js';
-import { parentRef, processRef } from '../process.js';
+import { SemError } from '../core/errno.js';
+import { adoptedByInit, parentRef, processRef } from '../process.js';
 import { Registry, processCredentials } from '../registry.js';
 import { defaultRegistryPath } from '../storage/open.js';
 import { flagOption, stringOption, type ParsedArgs } from './argv.js';
@@ -35,8 +36,11 @@ export interface Context {
   readonly json: boolean;
   readonly explain: boolean;
   registry(): Registry;
-  /** The process a change acts for: --owner PID, else svsem's parent (the shell that ran it). */
-  actingProcess(ownerOption: string | undefined): ProcessRef;
+  /**
+   * The process a change acts for: --owner PID, else svsem's parent (the shell that ran it).
+   * `undo`: the change leaves SEM_UNDO adjustments for it (see ownerProcess).
+   */
+  actingProcess(ownerOption: string | undefined, undo?: boolean): ProcessRef;
   interrupts(): Interrupts;
   /** Called just before a command sleeps, so that what it printed so far is seen. */
   beforeWait?(): void;
@@ -58,13 +62,23 @@ export function credentialsFor(as: string | undefined): Credentials {
  * The identity of --owner PID, or of svsem's parent when none is given. A parent that has exited
  * is still returned (as an exited process), so that a call leaving something behind for it fails
  * with ESRCH in the registry, while one that only records a pid goes ahead as the kernel's would.
+ * A parent that was init from the start is refused for SEM_UNDO: init never exits, so nothing
+ * would ever give the adjustment back (a lock leaked for good).
  */
-export function ownerProcess(ownerOption: string | undefined): ProcessRef {
-  if (ownerOption === undefined) return parentRef();
+export function ownerProcess(ownerOption: string | undefined, undo = false): ProcessRef {
+  if (ownerOption === undefined) {
+    if (undo && adoptedByInit()) throw orphanedUndo();
+    return parentRef();
+  }
   const pid = parseInteger(ownerOption, 'owner pid', 1, 0x7fffffff);
   const ref = processRef(pid);
   if (ref === undefined) throw new UsageError(`--owner ${pid}: no such process`);
   return ref;
+}
+
+export function orphanedUndo(): SemError {
+  return new SemError('ESRCH', "svsem's parent is init (pid 1): the shell that ran it had exited, " +
+    'and nothing would ever undo this SEM_UNDO adjustment; name its owner with --owner PID');
 }
 
 /** SIGINT, SIGTERM and SIGHUP turned into an AbortSignal while a command waits. */
@@ -102,8 +116,8 @@ export class InvocationContext implements Context {
     return this.opened;
   }
 
-  actingProcess(ownerOption: string | undefined): ProcessRef {
-    return ownerProcess(ownerOption);
+  actingProcess(ownerOption: string | undefined, undo = false): ProcessRef {
+    return ownerProcess(ownerOption, undo);
   }
 
   interrupts(): Interrupts {

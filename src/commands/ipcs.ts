@@ -7,9 +7,8 @@
  *   -s, and -m or -q are a usage error (exit 64), as are ids that do not parse (ipcs exits 1).
  * - `-i -1` prints `id -1 not found` and exits 0; ipcs crashes on it (SIGSEGV).
  * - Without read permission -i fails with EACCES (exit 13); ipcs exits 1.
- * - Names come from /etc/passwd and /etc/group only, not from other NSS sources.
+ * - Names come from /etc/passwd and /etc/group only, not from other NSS sources (src/users.ts).
  */
-import { readFileSync } from 'node:fs';
 import { flagOption, stringOption, type ParsedArgs } from '../cli/argv.js';
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
@@ -18,9 +17,10 @@ import type { SetState } from '../core/types.js';
 import {
   type HolderRow, type HoldersView, type WaiterRow, holdersJson, holdersText,
 } from '../format/holders.js';
-import { type Gathered, type Names, formatJson, formatText } from '../format/ipcs.js';
+import { type Gathered, formatJson, formatText } from '../format/ipcs.js';
 import { cmdline } from '../process.js';
 import type { Registry } from '../registry.js';
+import { readNames } from '../users.js';
 
 type View = Exclude<Gathered['view'], 'set'>;
 
@@ -42,27 +42,6 @@ function parseSetId(text: string): number {
     throw new UsageError(`failed to parse id argument: '${text}'`);
   }
   return n;
-}
-
-/** uid or gid to the first name /etc/passwd or /etc/group gives it (as getpwuid does). */
-function readIdNames(path: string): Map<number, string> {
-  const names = new Map<number, string>();
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return names; // no file: every owner prints as a number, as when getpwuid fails
-  }
-  for (const entry of text.split('\n')) {
-    const [name, , id] = entry.split(':');
-    if (!name || /^[+-]/.test(name) || id === undefined || !/^\d+$/.test(id)) continue;
-    if (!names.has(Number(id))) names.set(Number(id), name);
-  }
-  return names;
-}
-
-function readNames(): Names {
-  return { users: readIdNames('/etc/passwd'), groups: readIdNames('/etc/group') };
 }
 
 /** Reads what a view of the sets needs; names only for the views that print them. */

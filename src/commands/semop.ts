@@ -21,7 +21,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const sops = parseSops(words, flagOption(args, 'nowait'), flagOption(args, 'undo'));
   if (sops.length === 0) throw new UsageError('no operation given');
   const timeoutMs = parseTimeout(stringOption(args, 'timeout'));
-  const owner = ctx.actingProcess(stringOption(args, 'owner'));
+  const owner = ctx.actingProcess(stringOption(args, 'owner'), sops.some((sop) => sop.undo));
   const registry = ctx.registry();
 
   const interrupts = ctx.interrupts();

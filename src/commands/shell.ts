@@ -19,12 +19,13 @@
 import { createInterface } from 'node:readline';
 import { flagOption, stringOption, type ParsedArgs } from '../cli/argv.js';
 import {
-  type Context, type Interrupts, type Output, credentialsFor, explainTo, ownerProcess,
+  type Context, type Interrupts, type Output, credentialsFor, explainTo, orphanedUndo, ownerProcess,
 } from '../cli/context.js';
 import { ExitStatus, UsageError, report } from '../cli/errors.js';
 import { interpret, runCommand } from '../cli/main.js';
 import { splitWords } from '../cli/words.js';
 import type { ProcessRef } from '../core/types.js';
+import { adoptedByInit } from '../process.js';
 import type { Registry } from '../registry.js';
 
 /** stdout and stderr text, queued in order and written in one go. */
@@ -85,8 +86,8 @@ class LineContext implements Context {
     });
   }
 
-  actingProcess(ownerOption: string | undefined): ProcessRef {
-    return this.shell.owner(ownerOption);
+  actingProcess(ownerOption: string | undefined, undo = false): ProcessRef {
+    return this.shell.owner(ownerOption, undo);
   }
 
   interrupts(): Interrupts {
@@ -110,11 +111,15 @@ class Shell {
     readonly bail: boolean,
     /** The acting process of lines without --owner: the shell's --owner, else its parent. */
     private readonly defaultOwner: ProcessRef,
+    /** Whether defaultOwner is the parent (not named), which ownerProcess may refuse for undo. */
+    private readonly ownerIsParent: boolean,
   ) {}
 
   /** The acting process of a line: its --owner PID, else the shell's default owner. */
-  owner(ownerOption: string | undefined): ProcessRef {
-    return ownerOption === undefined ? this.defaultOwner : ownerProcess(ownerOption);
+  owner(ownerOption: string | undefined, undo: boolean): ProcessRef {
+    if (ownerOption !== undefined) return ownerProcess(ownerOption, undo);
+    if (this.ownerIsParent && undo && adoptedByInit()) throw orphanedUndo();
+    return this.defaultOwner;
   }
 
   /** Runs one line; returns false when the shell must stop. */
@@ -206,8 +211,10 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const registry = ctx.registry();
   // Looked up before the first line: a parent that exits while the shell reads its input must
   // not be replaced by whichever process adopts the shell.
-  const owner = ctx.actingProcess(stringOption(args, 'owner'));
-  const shell = new Shell(registry, registry.store.location, flagOption(args, 'bail'), owner);
+  const ownerOption = stringOption(args, 'owner');
+  const owner = ctx.actingProcess(ownerOption);
+  const shell = new Shell(registry, registry.store.location, flagOption(args, 'bail'), owner,
+    ownerOption === undefined);
   if (process.stdin.isTTY && process.stdout.isTTY) await shell.interactive();
   else await shell.piped(process.stdin);
   if (shell.status !== 0) throw new ExitStatus(shell.status);

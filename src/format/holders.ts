@@ -36,10 +36,14 @@ export interface HoldersView {
   readonly now: number;
 }
 
-/** A duration as people say it: 850ms, 4.2s, 3m05s, 2h07m, 3d04h. */
-export function duration(ms: number): string {
+/**
+ * A duration as people say it: 850ms, 4.2s, 3m05s, 2h07m, 3d04h; in `wholeSeconds`, for a view
+ * redrawn several times a second, the seconds do not flicker: 0s, 4s, 3m05s.
+ */
+export function duration(ms: number, wholeSeconds = false): string {
   const s = Math.max(0, ms) / 1000;
   const two = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  if (wholeSeconds && s < 60) return `${Math.floor(s)}s`;
   if (s < 1) return `${Math.round(s * 1000)}ms`;
   if (s < 60) return `${s.toFixed(1)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
@@ -47,7 +51,8 @@ export function duration(ms: number): string {
   return `${Math.floor(s / 86400)}d${two((s % 86400) / 3600)}h`;
 }
 
-function sopText(sop: Sembuf): string {
+/** An operation as semop's command line takes it: SEMNUM:DELTA[:FLAGS]. */
+export function sopText(sop: Sembuf): string {
   const flags = (sop.nowait ? 'n' : '') + (sop.undo ? 'u' : '');
   return `${sop.semnum}:${sop.semop > 0 ? '+' : ''}${sop.semop}${flags ? ':' + flags : ''}`;
 }

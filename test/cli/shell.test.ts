@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, freshDb, svsem } from './helpers.js';
 
@@ -89,5 +92,37 @@ describe('svsem shell and its acting process', () => {
     } finally {
       sleeper.kill('SIGKILL');
     }
+  });
+});
+
+describe('svsem detached from the shell that ran it', () => {
+  /** Starts `command` as `( command & )` does (its parent exits at once); waits until `done`. */
+  async function detached(command: string, outFile: string, done: (out: string) => boolean) {
+    spawnSync('sh', ['-c', `( ${command} > "${outFile}" 2>&1 & )`]);
+    for (let i = 0; i < 250; i++) {
+      const text = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+      if (done(text)) return text;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no result from: ${command}`);
+  }
+
+  it('refuses SEM_UNDO for a default owner that is init (ESRCH), and takes the undo-less op', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svsem-detached-'));
+    // Where an orphan goes depends on the system (init, or a subreaper): look first.
+    const probe = await detached(`"${process.execPath}" -e "setTimeout(() => console.log(process.ppid), 300)"`,
+      join(dir, 'probe'), (out) => out.endsWith('\n'));
+    if (probe.trim() !== '1') {
+      console.warn(`skipped: an orphan here is adopted by pid ${probe.trim()}, not init`);
+      return;
+    }
+    const db = join(dir, 'registry.db');
+    const id = svsem(db, 'semget', '0', '1', '-c', '--init', '2').stdout.trim();
+    const svsemCmd = `"${process.execPath}" "${CLI}" --db "${db}"`;
+    const refused = await detached(`${svsemCmd} semop ${id} 0:-1 -u`, join(dir, 'undo'), (out) => out.endsWith('\n'));
+    expect(refused).toMatch(/^svsem semop: ESRCH: svsem's parent is init \(pid 1\)/);
+    const value = () => svsem(db, 'semctl', id, 'getval', '0').stdout;
+    await detached(`${svsemCmd} semop ${id} 0:-1`, join(dir, 'plain'), () => value() === '1\n');
+    expect(svsem(db, 'semctl', id, 'getpid', '0').stdout).toBe('1\n');
   });
 });
