@@ -124,10 +124,10 @@ export class Registry {
   }
 
   semget(req: SemgetRequest): Promise<SemId> {
-    return this.run((txn, nowMs) => {
+    return this.run((txn, nowMs, notes) => {
       const existing = req.key === 0 ? undefined : txn.findByKey(req.key);
       const step = semget(req, this.credentials,
-        { existing, ids: txn.ids(), firstFree: txn.firstFreeIndex }, nowMs);
+        { existing, ids: txn.ids(), firstFree: txn.firstFreeIndex }, nowMs, notes);
       if (step.kind === 'found') return step.id;
       txn.insertSet(step.state, step.ids);
       return step.state.header.id;

@@ -42,6 +42,15 @@ export type Note =
   /** A sleeping call learnt how its operation ended, or gave up (timeout, signal). */
   | { readonly kind: 'woken'; readonly result: string }
   | { readonly kind: 'withdrawn'; readonly reason: string }
+  /** semget found the key's set, which it leaves as it is. */
+  | { readonly kind: 'found'; readonly key: number; readonly semid: number; readonly initIgnored: boolean }
+  /** semget made a set (newary()): its id from index and sequence number, and what it holds. */
+  | {
+    readonly kind: 'created'; readonly key: number; readonly semid: number; readonly index: number;
+    readonly seq: number; readonly nsems: number; readonly mode: number; readonly init?: number;
+  }
+  /** IPC_RMID: the set is gone, with its undo records; its sleepers are woken with EIDRM. */
+  | { readonly kind: 'removed'; readonly semid: number }
   /** The undo record of `pid` was created (find_alloc_undo()) or dropped. */
   | { readonly kind: 'undo-record'; readonly pid: number; readonly created: boolean };
 

@@ -189,6 +189,7 @@ export function ipcSet(
 /** IPC_RMID: every sleeper learns EIDRM; the caller deletes the set and its undo records. */
 export function rmid(state: SetState, cred: Credentials, notes: Notes = undefined): SetChange {
   checkOwner(state.header, cred, 'remove');
+  notes?.push({ kind: 'removed', semid: state.header.id });
   const outcomes = state.pending.map((op) => ({ seq: op.seq, result: 'EIDRM' as const }));
   for (const op of state.pending) {
     notes?.push({ kind: 'resolved', seq: op.seq, pid: op.owner.pid, result: 'EIDRM' });

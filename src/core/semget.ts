@@ -15,6 +15,7 @@
  * closes the race between semget and SETVAL; it changes nothing on an existing set.
  */
 import { SemError } from './errno.js';
+import type { Notes } from './explain.js';
 import { allocateId, type FirstFreeIndex, type IdsState } from './ids.js';
 import { ipcperms } from './ipcperm.js';
 import { SEMMNI, SEMMNS, SEMMSL, SEMVMX } from './limits.js';
@@ -60,6 +61,7 @@ export function semget(
   cred: Credentials,
   lookup: SemgetLookup,
   nowMs: number,
+  notes: Notes = undefined,
 ): SemgetStep {
   checkSemgetArgs(req);
   const existing = req.key === IPC_PRIVATE ? undefined : lookup.existing;
@@ -68,7 +70,13 @@ export function semget(
     if (req.key !== IPC_PRIVATE && !req.create) {
       throw new SemError('ENOENT', `no set has key ${formatKey(req.key)} and IPC_CREAT is not set`);
     }
-    return createSet(req, cred, lookup, nowMs);
+    const step = createSet(req, cred, lookup, nowMs);
+    const { id, index, perm } = step.state.header;
+    notes?.push({
+      kind: 'created', key: req.key, semid: id, index, seq: perm.seq, nsems: req.nsems,
+      mode: perm.mode, init: req.init,
+    });
+    return step;
   }
   if (req.create && req.excl) {
     throw new SemError('EEXIST', `a set with key ${formatKey(req.key)} exists (id ${existing.id})`);
@@ -82,6 +90,7 @@ export function semget(
       `mode ${req.mode.toString(8).padStart(4, '0')} asks for access to set ${existing.id} ` +
       'that the caller does not have');
   }
+  notes?.push({ kind: 'found', key: req.key, semid: existing.id, initIgnored: req.init !== undefined });
   return { kind: 'found', id: existing.id };
 }
 
@@ -90,7 +99,7 @@ function createSet(
   cred: Credentials,
   lookup: SemgetLookup,
   nowMs: number,
-): SemgetStep {
+): Extract<SemgetStep, { kind: 'created' }> {
   if (req.nsems === 0) throw new SemError('EINVAL', 'a new set needs at least one semaphore');
   if (lookup.ids.usedSems + req.nsems > SEMMNS) {
     throw new SemError('ENOSPC', `the registry would exceed SEMMNS (${SEMMNS}) semaphores`);

@@ -6,13 +6,9 @@
 import type { Note, SopVerdict } from '../core/explain.js';
 import { SEMAEM, SEMVMX } from '../core/limits.js';
 import type { BlockedOn, Sembuf } from '../core/types.js';
+import { formatKey } from '../core/semget.js';
+import { sopText } from './holders.js';
 import { ctimeText } from './ipcs.js';
-
-function sopText(sop: Sembuf): string {
-  const flags = (sop.nowait ? 'n' : '') + (sop.undo ? 'u' : '');
-  const delta = sop.semop > 0 ? `+${sop.semop}` : String(sop.semop);
-  return `${sop.semnum}:${delta}${flags ? ':' + flags : ''}`;
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -56,6 +52,16 @@ function resolvedText(note: Extract<Note, { kind: 'resolved' }>): string {
     case 'EIDRM':
       return `${who} is woken with EIDRM: the set is removed`;
   }
+}
+
+function createdText(note: Extract<Note, { kind: 'created' }>): string {
+  const which = note.key === 0 ? 'IPC_PRIVATE: always a new set' : `no set has key ${formatKey(note.key)}: IPC_CREAT makes one`;
+  const mode = note.mode.toString(8).padStart(4, '0');
+  const values = note.init === undefined
+    ? 'every value 0 (setting them with SETVAL is a second step another process can see in between; --init avoids it)'
+    : `every value ${note.init} (--init, in the same step: no process sees the set before)`;
+  return `${which}, set ${note.semid} (index ${note.index}, sequence ${note.seq}: id = ` +
+    `${note.seq} * 32768 + ${note.index}), ${plural(note.nsems, 'semaphore')}, mode ${mode}, ${values}`;
 }
 
 /** One note as one line. */
@@ -105,5 +111,13 @@ export function explainNote(note: Note): string {
         : `woken: ${note.result}`;
     case 'withdrawn':
       return `gave up (${note.reason}): the sleeping operation is withdrawn, nothing applied`;
+    case 'found':
+      return `key ${formatKey(note.key)} names set ${note.semid}: found, and left as it is` +
+        (note.initIgnored ? ' (--init applies only to a set this call creates)' : '');
+    case 'created':
+      return createdText(note);
+    case 'removed':
+      return `set ${note.semid} is removed at once, with its undo records; ` +
+        'its id goes stale (EINVAL from now on)';
   }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Note } from '../../src/core/explain.js';
 import { setVal } from '../../src/core/semctl.js';
+import { semget } from '../../src/core/semget.js';
+import { asKey } from '../../src/core/types.js';
 import { queueOperation, semop } from '../../src/core/semop.js';
 import { explainNote } from '../../src/format/explain.js';
 import { ops, proc, root, setOf } from './helpers.js';
@@ -38,6 +40,26 @@ describe('explain notes', () => {
     const lines = notes.map(explainNote);
     expect(lines).toContain('  sleeping operation #1 (pid 10) still waits, counted in GETNCNT of semaphore 0');
     expect(lines.some((l) => l.startsWith('  sleeping operation #2 (pid 11) can run now'))).toBe(true);
+  });
+
+  it('says how semget made a set, where its id comes from, and whether --init applied', () => {
+    const lookup = { existing: undefined, ids: { lastIdx: 4, seq: 2, inUse: 0, usedSems: 0 }, firstFree: () => 5 };
+    const notes: Note[] = [];
+    const made = semget({ key: asKey(0x10), nsems: 2, create: true, excl: false, mode: 0o640, init: 1 },
+      root, lookup, NOW, notes);
+    if (made.kind !== 'created') throw new Error('not created');
+    expect(notes.map(explainNote)).toEqual([
+      `no set has key 0x00000010: IPC_CREAT makes one, set ${made.state.header.id} (index 5, ` +
+        `sequence 2: id = 2 * 32768 + 5), 2 semaphores, mode 0640, every value 1 ` +
+        '(--init, in the same step: no process sees the set before)',
+    ]);
+    const again: Note[] = [];
+    semget({ key: asKey(0x10), nsems: 1, create: true, excl: false, mode: 0, init: 3 },
+      root, { ...lookup, existing: made.state.header }, NOW, again);
+    expect(again.map(explainNote)).toEqual([
+      `key 0x00000010 names set ${made.state.header.id}: found, and left as it is ` +
+        '(--init applies only to a set this call creates)',
+    ]);
   });
 
   it('records nothing when no notes array is given', () => {
