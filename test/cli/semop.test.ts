@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { CLI, freshDb, svsem } from './helpers.js';
 
 /** Starts svsem in the background; `exited` resolves to its exit status (or 128+signal). */
@@ -110,6 +111,44 @@ describe('SEM_UNDO owned by the calling script', () => {
     holder.kill('SIGKILL');
     expect(await waiter.exited).toBe(0);
     expect(count(db, id, 'getpid')).not.toBe(holder.pid);
+  });
+});
+
+describe('process identity', () => {
+  /**
+   * Makes the one undo record in the registry name another process: the same pid with another
+   * start time (a pid reused after the owner exited) or from another boot, as the file would
+   * hold after those events.
+   */
+  function rewriteOwner(db: string, change: { pid: number; start: number; boot?: string }): void {
+    const file = new Database(db);
+    try {
+      const row = file.prepare('SELECT id, owner_start, owner_boot FROM undo_record').get() as Record<string, number | string>;
+      file.prepare('UPDATE undo_record SET owner_pid = ?, owner_start = ?, owner_boot = ? WHERE id = ?')
+        .run(change.pid, change.start, change.boot ?? row.owner_boot, row.id);
+    } finally {
+      file.close();
+    }
+  }
+
+  it.each([
+    ['a pid reused by another process (same pid, another start time)', { startDelta: 1, boot: undefined }],
+    ['a pid from before a reboot (another boot id)', { startDelta: 0, boot: 'another-boot' }],
+  ])('takes %s for an exited owner and applies its undo', (_what, change) => {
+    const db = freshDb();
+    const id = newSet(db, 1, 1);
+    expect(svsem(db, 'semop', id, '0:-1', '-u', '--owner', String(process.pid)).status).toBe(0);
+    // The record now names this live test process's pid, but not this process.
+    const start = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[19]);
+    rewriteOwner(db, { pid: process.pid, start: start + change.startDelta, boot: change.boot });
+    expect(svsem(db, 'semctl', id, 'getval', '0').stdout).toBe('1\n');
+  });
+
+  it('keeps the undo of a live owner whose record matches it', () => {
+    const db = freshDb();
+    const id = newSet(db, 1, 1);
+    expect(svsem(db, 'semop', id, '0:-1', '-u', '--owner', String(process.pid)).status).toBe(0);
+    expect(svsem(db, 'semctl', id, 'getval', '0').stdout).toBe('0\n');
   });
 });
 
