@@ -8,16 +8,17 @@
  * - no sleeping operation and no undo record of a dead process is left, counted or applied;
  * - conservation: every unit taken from the guarded semaphore was taken with SEM_UNDO by an
  *   owner that is now dead, so the value is back to its initial count exactly.
- * Seeded (SVSEM_KILL_SEED), bounded (SVSEM_KILL_SECONDS, default 12).
+ * Seeded (SVSEM_KILL_SEED), bounded (SVSEM_KILL_SECONDS, default 20).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, freshDb, svsem } from '../cli/helpers.js';
 
 const SEED = Number(process.env.SVSEM_KILL_SEED ?? Date.now() % 1_000_000);
-const SECONDS = Number(process.env.SVSEM_KILL_SECONDS ?? 12);
+const SECONDS = Number(process.env.SVSEM_KILL_SECONDS ?? 20);
 const INITIAL = 3;
 
 /** mulberry32: a small seeded generator, so a failing run can be repeated. */
@@ -61,21 +62,24 @@ function killGroups(): void {
 }
 afterAll(killGroups);
 
-/** The shell loops the workers run; $$ (the loop's shell) owns the undo adjustments. */
-function workerScripts(db: string, guarded: string): string[] {
-  const svsemCmd = `"${process.execPath}" "${CLI}" --db "${db}"`;
+/**
+ * The shell loops the workers run; $$ (the loop's shell) owns the undo adjustments. `s` runs
+ * svsem and first appends one byte to `log`, so the size of the log counts the invocations.
+ */
+function workerScripts(db: string, guarded: string, log: string): string[] {
+  const s = `s() { printf . >> "${log}"; "${process.execPath}" "${CLI}" --db "${db}" "$@"; };`;
   return [
     // P and V with undo, each its own invocation; a kill between them leaves the unit to undo.
-    `while :; do ${svsemCmd} semop ${guarded} 0:-1 -u --owner $$ -t 0.5 && ${svsemCmd} semop ${guarded} 0:+1 -u --owner $$; done`,
+    `${s} while :; do s semop ${guarded} 0:-1 -u --owner $$ -t 0.5 && s semop ${guarded} 0:+1 -u --owner $$; done`,
     // Two units at once, blocking with a timeout.
-    `while :; do ${svsemCmd} semop ${guarded} 0:-2 -u --owner $$ -t 1 && ${svsemCmd} semop ${guarded} 0:+2 -u --owner $$; done`,
+    `${s} while :; do s semop ${guarded} 0:-2 -u --owner $$ -t 1 && s semop ${guarded} 0:+2 -u --owner $$; done`,
     // A shell doing many P/V pairs in one process for the loop. --owner $$, not the default
     // parent: a loop killed while Node starts the shell leaves it adopted by init before svsem
     // can look (the man page's caveat). --bail: a V after a P that timed out would give back a
     // unit never taken, and the clamping of the owner's exit (as the kernel's) would keep it.
-    `while :; do for i in 1 2 3 4 5 6 7 8 9 10; do echo "semop ${guarded} 0:-1 -u -t 0.5"; echo "semop ${guarded} 0:+1 -u"; done | ${svsemCmd} shell --bail --owner $$; done`,
+    `${s} while :; do for i in 1 2 3 4 5 6 7 8 9 10; do echo "semop ${guarded} 0:-1 -u -t 0.5"; echo "semop ${guarded} 0:+1 -u"; done | s shell --bail --owner $$; done`,
     // Churn on sets of its own: create, set values, remove.
-    `while :; do id=$(${svsemCmd} semget 0 2 -c) && ${svsemCmd} semctl $id setval 1 7 && ${svsemCmd} semop $id 1:-1 -u --owner $$ -n; ${svsemCmd} semctl $id rmid; done`,
+    `${s} while :; do id=$(s semget 0 2 -c) && s semctl $id setval 1 7 && s semop $id 1:-1 -u --owner $$ -n; s semctl $id rmid; done`,
   ];
 }
 
@@ -94,7 +98,8 @@ describe('kill anywhere', () => {
     const random = generator(SEED);
     const db = freshDb();
     const guarded = svsem(db, 'semget', '0x6b111', '1', '-c', '--init', String(INITIAL)).stdout.trim();
-    const scripts = workerScripts(db, guarded);
+    const log = join(dirname(db), 'invocations');
+    const scripts = workerScripts(db, guarded, log);
     const workers = scripts.map(startWorker);
     let kills = 0;
 
@@ -116,7 +121,8 @@ describe('kill anywhere', () => {
     }
     killGroups();
     await new Promise((r) => setTimeout(r, 200));
-    console.log(`kill.test.ts: ${kills} kills`);
+    const invocations = existsSync(log) ? statSync(log).size : 0;
+    console.log(`kill.test.ts: ${invocations} svsem invocations, ${kills} kills`);
 
     // One more command settles what the dead left; then look at the file itself.
     for (let i = 0; i < 50 && [...groups].some((g) => groupOf(g).length > 0); i++) {
