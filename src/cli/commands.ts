@@ -137,6 +137,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('../commands/ftok.js'),
   },
   {
+    name: 'tour',
+    summary: 'a guided walkthrough of System V semaphores, run for real on a scratch registry',
+    positionals: [],
+    options: [
+      { name: 'pause', kind: 'flag', describe: 'wait for Enter between steps (when stdin is a terminal)' },
+    ],
+    examples: [
+      ['svsem tour', 'the whole tour, as one transcript'],
+      ['svsem tour --pause', 'one step at a time'],
+    ],
+    load: () => import('../commands/tour.js'),
+  },
+  {
     name: 'run',
     summary: 'run a command while holding K units of a semaphore; crash-safe',
     positionals: [{ name: 'command', describe: 'the command to run, and its arguments', variadic: true, optional: true }],

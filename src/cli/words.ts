@@ -52,3 +52,14 @@ function doubleQuoted(line: string, start: number, add: (text: string) => void):
   }
   throw new UsageError('unterminated double quote');
 }
+
+/** Characters a POSIX shell (and splitWords) reads literally outside quotes. */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * The inverse of splitWords: words joined into one line that a POSIX shell, or `svsem shell`,
+ * splits back into the same words. A word is quoted only when it needs it.
+ */
+export function joinWords(words: readonly string[]): string {
+  return words.map((w) => (PLAIN_WORD.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -104,7 +104,7 @@ describe('SEM_UNDO owned by the calling script', () => {
   it('gives back what a SIGKILLed owner took, releasing a waiter with no one else acting', async () => {
     const db = freshDb();
     const id = newSet(db, 1, 1);
-    const holder = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" semop ${id} 0:-1 -u --db "${db}" && sleep 60`]);
+    const holder = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" semop ${id} 0:-1 -u --db "${db}" && exec sleep 60`]);
     await until(() => svsem(db, 'semctl', id, 'getval', '0').stdout === '0\n');
     const waiter = background(db, 'semop', id, '0:-1');
     await until(() => count(db, id, 'getncnt') === 1);
@@ -178,10 +178,18 @@ describe('svsem run', () => {
   it('gives the units back when it is SIGKILLed', async () => {
     const db = freshDb();
     const id = newSet(db, 1, 1);
-    const r = background(db, 'run', '--id', id, '--', 'sleep', '60');
-    await until(() => svsem(db, 'semctl', id, 'getval', '0').stdout === '0\n');
+    // The command outlives a SIGKILLed svsem run; it says who it is, to be ended afterwards.
+    const pidFile = join(dirname(db), 'command.pid');
+    const command = `echo $$ > "${pidFile}"; exec sleep 60`;
+    const r = background(db, 'run', '--id', id, '--', 'sh', '-c', command);
+    const taken = () => svsem(db, 'semctl', id, 'getval', '0').stdout === '0\n';
+    await until(() => taken() && readFileSync(pidFile, { encoding: 'utf8', flag: 'a+' }) !== '');
     r.child.kill('SIGKILL');
     await r.exited;
-    expect(svsem(db, 'semctl', id, 'getval', '0').stdout).toBe('1\n');
+    try {
+      expect(svsem(db, 'semctl', id, 'getval', '0').stdout).toBe('1\n');
+    } finally {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); // a pid > 0: read above
+    }
   });
 });

@@ -57,9 +57,13 @@ describe('svsem shell', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stdin.end('semctl 0 getval 0\nsemop 0 0:-1\nsemctl 0 getpid 0\n');
-    for (let i = 0; i < 100 && svsem(db, 'semctl', '0', 'getncnt', '0').stdout !== '1\n'; i++) {
+    // The probes block this process's event loop: the shell's output is read only while the
+    // loop waits, so wait for both the sleep and the output (which the sleep must not hold back).
+    const asleep = () => svsem(db, 'semctl', '0', 'getncnt', '0').stdout === '1\n';
+    for (let i = 0; i < 100 && !(asleep() && out !== ''); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    expect(asleep()).toBe(true);
     expect(out).toBe('0\n'); // printed before the shell went to sleep
     expect(svsem(db, 'semop', '0', '0:1').status).toBe(0);
     const status = await new Promise((r) => child.on('exit', r));
