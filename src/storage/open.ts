@@ -15,11 +15,12 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RegistryError, describeSqliteFailure } from './errors.js';
+import { RegistryError, storageFailure } from './errors.js';
 
 /** svsem's mark in the SQLite header (PRAGMA application_id): "svsm". */
 const APPLICATION_ID = 0x7376736d;
-const BUSY_TIMEOUT_MS = 5000;
+/** How long a command waits for the write lock before it gives up (exit 75). */
+export const BUSY_TIMEOUT_MS = 5000;
 
 export function defaultRegistryPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SVSEM_DB) return env.SVSEM_DB;
@@ -87,12 +88,12 @@ function nativeBinding(): string | undefined {
   }
 }
 
+/** What went wrong with the file at `path`, as a RegistryError (exit 74, or 75 when busy). */
 function failure(path: string, err: unknown): RegistryError {
-  if (err instanceof RegistryError) return err;
+  const known = storageFailure(path, err, BUSY_TIMEOUT_MS);
+  if (known !== undefined) return known;
   const e = err as { code?: string; message?: string };
-  const described = typeof e.code === 'string' ? describeSqliteFailure(e.code) : undefined;
-  const detail = described ?? (e.code && e.message ? e.message : String(err));
-  return new RegistryError(path, detail, e.code?.startsWith('SQLITE_BUSY') ?? false);
+  return new RegistryError(path, e.code && e.message ? e.message : String(err));
 }
 
 export function openDatabase(path: string): Database.Database {
