@@ -32,6 +32,8 @@ import { watchWakes } from './storage/wake.js';
 export interface RegistryOptions {
   /** The registry file; see defaultRegistryPath(). */
   readonly path: string;
+  /** How long to wait for another process's write lock before failing (5 s by default). */
+  readonly busyTimeoutMs?: number;
   /** Who calls; by default the real uid, gid and groups of this process. */
   readonly credentials?: Credentials;
 }
@@ -84,7 +86,8 @@ export class Registry {
   }
 
   static open(options: RegistryOptions): Registry {
-    return new Registry(SqliteStore.open(options.path), { credentials: options.credentials });
+    const store = SqliteStore.open(options.path, { busyTimeoutMs: options.busyTimeoutMs });
+    return new Registry(store, { credentials: options.credentials });
   }
 
   close(): void {

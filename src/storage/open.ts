@@ -19,7 +19,7 @@ import { RegistryError, storageFailure } from './errors.js';
 
 /** svsem's mark in the SQLite header (PRAGMA application_id): "svsm". */
 const APPLICATION_ID = 0x7376736d;
-/** How long a command waits for the write lock before it gives up (exit 75). */
+/** How long a command waits for the write lock before it gives up (exit 75), by default. */
 export const BUSY_TIMEOUT_MS = 5000;
 
 export function defaultRegistryPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -89,18 +89,24 @@ function nativeBinding(): string | undefined {
 }
 
 /** What went wrong with the file at `path`, as a RegistryError (exit 74, or 75 when busy). */
-function failure(path: string, err: unknown): RegistryError {
-  const known = storageFailure(path, err, BUSY_TIMEOUT_MS);
+function failure(path: string, err: unknown, busyTimeoutMs: number): RegistryError {
+  const known = storageFailure(path, err, busyTimeoutMs);
   if (known !== undefined) return known;
   const e = err as { code?: string; message?: string };
   return new RegistryError(path, e.code && e.message ? e.message : String(err));
 }
 
-export function openDatabase(path: string): Database.Database {
+export interface OpenOptions {
+  /** How long to wait for another process's write lock; BUSY_TIMEOUT_MS by default. */
+  readonly busyTimeoutMs?: number;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
+  const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   let db: Database.Database | undefined;
   try {
     createExclusive(path);
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBinding() });
+    db = new Database(path, { timeout: busyTimeoutMs, nativeBinding: nativeBinding() });
     // Refuse a foreign or newer file before changing anything in it (even its journal mode).
     const current = checkVersion(db, path);
     db.pragma('journal_mode = WAL');
@@ -110,7 +116,7 @@ export function openDatabase(path: string): Database.Database {
     return db;
   } catch (err) {
     db?.close();
-    throw failure(path, err);
+    throw failure(path, err, busyTimeoutMs);
   }
 }
 

@@ -28,7 +28,7 @@ import type {
   UndoRecord,
 } from '../core/types.js';
 import { storageFailure } from './errors.js';
-import { BUSY_TIMEOUT_MS, openDatabase } from './open.js';
+import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './open.js';
 import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
 import { notifyWaiters } from './wake.js';
 
@@ -347,20 +347,24 @@ export class SqliteStore implements RegistryStore {
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
 
-  private constructor(private readonly db: Database.Database, readonly location: string) {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly location: string,
+    private readonly busyTimeoutMs: number,
+  ) {
     this.txn = new SqliteTxn(new Statements(db));
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
   }
 
-  static open(path: string): SqliteStore {
-    return new SqliteStore(openDatabase(path), path);
+  static open(path: string, options: OpenOptions = {}): SqliteStore {
+    return new SqliteStore(openDatabase(path, options), path, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
   }
 
   /** A failure of the file (locked, full, read-only, corrupt) as a RegistryError; others as is. */
   private failure(err: unknown): unknown {
-    return storageFailure(this.location, err, BUSY_TIMEOUT_MS) ?? err;
+    return storageFailure(this.location, err, this.busyTimeoutMs) ?? err;
   }
 
   transactionSync<T>(work: (txn: RegistryTxn) => T): T {
