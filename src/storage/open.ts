@@ -3,13 +3,16 @@
  *
  * - Path: --db, else $SVSEM_DB, else ${XDG_STATE_HOME:-$HOME/.local/state}/svsem/registry.db.
  * - A missing file is created with mode 0600 (and its folders with 0700) by an exclusive create
- *   that does not follow a symlink; an existing file keeps its mode.
+ *   that does not follow a symlink; a symlink to a missing or empty file is refused, and an
+ *   existing file keeps its mode. Only a regular file is opened: a device such as /dev/null
+ *   would let SQLite create its journal in /dev.
  * - The schema version is PRAGMA user_version; the numbered scripts in db/ run in one
  *   transaction. A file from a newer svsem, or a SQLite file of another program, is refused.
  */
 import Database from 'better-sqlite3';
 import {
   closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync,
+  statSync, type Stats,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -58,18 +61,38 @@ export function migrations(dir = migrationsDir()): Migration[] {
 /** The schema version this svsem writes. Kept in step with db/ by a test. */
 export const SCHEMA_VERSION = 1;
 
-function createExclusive(path: string): void {
+/**
+ * Makes sure `path` is a regular file svsem may open: creates it (and its folders) if missing,
+ * by an exclusive create that does not follow a symlink. Through a symlink, only an existing
+ * registry is opened: initialising a missing or empty file at the far end would create a
+ * registry through the link.
+ */
+function prepareFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   try {
     const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600);
     closeSync(fd);
+    return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    // A symlink to an existing registry is the user's choice; a dangling one would make SQLite
-    // create the file at the far end, so it is refused.
-    if (lstatSync(path).isSymbolicLink() && !existsSync(path)) {
-      throw new RegistryError(path, 'is a symlink to a missing file; svsem does not create through a symlink');
-    }
+  }
+  const link = lstatSync(path).isSymbolicLink();
+  const target = statIfAny(path);
+  if (link && (target === undefined || (target.isFile() && target.size === 0))) {
+    throw new RegistryError(path, `is a symlink to ${target ? 'an empty' : 'a missing'} file; ` +
+      'svsem does not create a registry through a symlink');
+  }
+  if (target?.isDirectory()) throw new RegistryError(path, 'is a directory');
+  if (target !== undefined && !target.isFile()) {
+    throw new RegistryError(path, 'is not a regular file (a device, a pipe or a socket)');
+  }
+}
+
+function statIfAny(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -105,7 +128,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   let db: Database.Database | undefined;
   try {
-    createExclusive(path);
+    prepareFile(path);
     db = new Database(path, { timeout: busyTimeoutMs, nativeBinding: nativeBinding() });
     // Refuse a foreign or newer file before changing anything in it (even its journal mode).
     const current = checkVersion(db, path);
