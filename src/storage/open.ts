@@ -6,6 +6,8 @@
  *   that does not follow a symlink; a symlink to a missing or empty file is refused, and an
  *   existing file keeps its mode. Only a regular file is opened: a device such as /dev/null
  *   would let SQLite create its journal in /dev.
+ * - A file whose size is not a whole number of pages was truncated or had something appended:
+ *   SQLite would read the missing part of its last page as zeros, so it is refused as corrupt.
  * - The schema version is PRAGMA user_version; the numbered scripts in db/ run in one
  *   transaction. A file from a newer svsem, or a SQLite file of another program, is refused.
  */
@@ -130,8 +132,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   try {
     prepareFile(path);
     db = new Database(path, { timeout: busyTimeoutMs, nativeBinding: nativeBinding() });
-    // Refuse a foreign or newer file before changing anything in it (even its journal mode).
+    // Refuse a foreign, newer or damaged file before changing anything in it (even its journal
+    // mode).
     const current = checkVersion(db, path);
+    checkSize(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -140,6 +144,20 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   } catch (err) {
     db?.close();
     throw failure(path, err, busyTimeoutMs);
+  }
+}
+
+/**
+ * Refuses a file that is not a whole number of pages. SQLite only writes whole pages to the
+ * main file (WAL checkpoints included), so a partial last page was cut or added by something
+ * else, and SQLite would take the missing bytes for zeros instead of reporting corruption.
+ */
+function checkSize(db: Database.Database, path: string): void {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const size = statSync(path).size;
+  if (size % pageSize !== 0) {
+    throw new RegistryError(path, `registry is corrupt (${size} bytes is not a whole number of ` +
+      `${pageSize}-byte pages: truncated, or something was appended)`);
   }
 }
 
