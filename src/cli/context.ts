@@ -70,6 +70,12 @@ export function busyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | un
   return Math.round(seconds * 1000);
 }
 
+/** The registry's path: --db, else the default; an empty --db is a mistake, not the default. */
+export function registryPath(dbOption: string | undefined): string {
+  if (dbOption === '') throw new UsageError('--db needs a path');
+  return dbOption ?? defaultRegistryPath();
+}
+
 /**
  * The identity of --owner PID, or of svsem's parent when none is given. A parent that has exited
  * is still returned (as an exited process), so that a call leaving something behind for it fails
@@ -111,7 +117,7 @@ export class InvocationContext implements Context {
   registry(): Registry {
     if (this.opened === undefined) {
       const credentials = credentialsFor(stringOption(this.args, 'as'));
-      const path = stringOption(this.args, 'db') ?? defaultRegistryPath();
+      const path = registryPath(stringOption(this.args, 'db'));
       this.opened = Registry.open({ path, credentials, busyTimeoutMs: busyTimeoutMs() });
       if (this.explain) this.opened = this.opened.with({ explain: explainTo(this.io) });
     }
