@@ -59,7 +59,9 @@ function chooseSet(args: ParsedArgs): SetChoice {
   const id = stringOption(args, 'id');
   const key = stringOption(args, 'key');
   if (id === undefined && key === undefined) throw new UsageError('--id or --key is needed');
-  if (id !== undefined && key !== undefined) throw new UsageError('--id and --key exclude each other');
+  if (id !== undefined && key !== undefined) {
+    throw new UsageError('--id and --key exclude each other');
+  }
   const create = stringOption(args, 'create');
   if (create !== undefined && key === undefined) throw new UsageError('--create goes with --key');
   if (id !== undefined) return { id: parseId(id) };

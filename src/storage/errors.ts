@@ -62,7 +62,8 @@ export function storageFailure(
     const described = describeSqliteFailure(code);
     if (described === undefined) return undefined;
     if (!code.startsWith('SQLITE_BUSY')) return new RegistryError(path, described);
-    return new RegistryError(path, `${described} for ${busyTimeoutMs / 1000} s (the busy timeout)`, true);
+    const waited = `${busyTimeoutMs / 1000} s (the busy timeout)`;
+    return new RegistryError(path, `${described} for ${waited}`, true);
   }
   const described = FS_FAILURES.get(code);
   return described === undefined ? undefined : new RegistryError(path, described);

@@ -13,8 +13,8 @@
  */
 import Database from 'better-sqlite3';
 import {
-  closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync,
-  statSync, type Stats,
+  accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync,
+  readdirSync, statSync, type Stats,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -116,9 +116,28 @@ function nativeBinding(): string | undefined {
 /** What went wrong with the file at `path`, as a RegistryError (exit 74, or 75 when busy). */
 function failure(path: string, err: unknown, busyTimeoutMs: number): RegistryError {
   const known = storageFailure(path, err, busyTimeoutMs);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    const cantOpen = (err as { code?: unknown }).code === 'SQLITE_CANTOPEN';
+    const why = cantOpen ? whyNotWritable(path) : undefined;
+    return why === undefined ? known : new RegistryError(path, `${known.message} (${why})`);
+  }
   const e = err as { code?: string; message?: string };
   return new RegistryError(path, e.code && e.message ? e.message : String(err));
+}
+
+/**
+ * SQLite says only that it cannot open the file; the reason is usually that the file, or the
+ * folder where SQLite must create -wal and -shm, cannot be written (a read-only mount).
+ */
+function whyNotWritable(path: string): string | undefined {
+  for (const [target, mode] of [[path, constants.W_OK], [dirname(path), constants.W_OK]] as const) {
+    try {
+      accessSync(target, mode);
+    } catch (err) {
+      return storageFailure(target, err, 0)?.message;
+    }
+  }
+  return undefined;
 }
 
 export interface OpenOptions {

@@ -359,7 +359,8 @@ export class SqliteStore implements RegistryStore {
   }
 
   static open(path: string, options: OpenOptions = {}): SqliteStore {
-    return new SqliteStore(openDatabase(path, options), path, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
+    const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    return new SqliteStore(openDatabase(path, options), path, busyTimeoutMs);
   }
 
   /** A failure of the file (locked, full, read-only, corrupt) as a RegistryError; others as is. */
