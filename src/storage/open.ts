@@ -180,29 +180,53 @@ function checkSize(db: Database.Database, path: string): void {
   }
 }
 
+/** What the header and schema of a file say about it, read in one snapshot. */
+interface FileMarks {
+  readonly version: number;
+  readonly appId: number;
+  readonly tables: number;
+}
+
+/**
+ * Read in one transaction, so that the three reads see the same state. Read one by one, they
+ * could straddle another process's first migration of a new file (version 0 and no svsem mark
+ * read before its commit, its tables after) and take that registry for another program's file.
+ */
+function readMarks(db: Database.Database): FileMarks {
+  return db.transaction(() => ({
+    version: db.pragma('user_version', { simple: true }) as number,
+    appId: db.pragma('application_id', { simple: true }) as number,
+    tables: db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+      .pluck().get() as number,
+  }))();
+}
+
 /** The file's schema version, or a RegistryError if svsem must not touch it. */
 function checkVersion(db: Database.Database, path: string, upTo = SCHEMA_VERSION): number {
-  const version = db.pragma('user_version', { simple: true }) as number;
+  const { version, appId, tables } = readMarks(db);
   if (version > upTo) {
     throw new RegistryError(path, `registry has schema version ${version}, newer than this svsem ` +
       `understands (${upTo}); upgrade svsem`);
   }
-  const appId = db.pragma('application_id', { simple: true }) as number;
-  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
-  if (appId !== APPLICATION_ID && (version !== 0 || tables.n > 0)) {
+  if (appId !== APPLICATION_ID && (version !== 0 || tables > 0)) {
     throw new RegistryError(path, 'not an svsem registry (a SQLite file of another program)');
   }
   return version;
 }
 
-/** Brings the schema to `upTo` in one transaction, or refuses the file. */
-export function migrate(db: Database.Database, path: string, upTo = SCHEMA_VERSION): void {
+/** Brings the schema to `upTo` (scripts from `dir`) in one transaction, or refuses the file. */
+export function migrate(
+  db: Database.Database,
+  path: string,
+  upTo = SCHEMA_VERSION,
+  dir = migrationsDir(),
+): void {
   checkVersion(db, path, upTo);
   db.transaction(() => {
     // Another process may have migrated the file while this one waited for the write lock.
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= upTo) return;
-    const pending = migrations().filter((m) => m.version > current && m.version <= upTo);
+    const pending = migrations(dir).filter((m) => m.version > current && m.version <= upTo);
     for (const m of pending) db.exec(readFileSync(m.file, 'utf8'));
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${upTo}`);
