@@ -25,6 +25,7 @@ import type {
   SetState,
 } from './core/types.js';
 import { isAlive, selfRef } from './process.js';
+import { RegistryError } from './storage/errors.js';
 import type { RegistryReader, RegistryStore, RegistryTxn } from './storage/port.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { watchWakes } from './storage/wake.js';
@@ -32,6 +33,8 @@ import { watchWakes } from './storage/wake.js';
 export interface RegistryOptions {
   /** The registry file; see defaultRegistryPath(). */
   readonly path: string;
+  /** How long to wait for another process's write lock before failing (5 s by default). */
+  readonly busyTimeoutMs?: number;
   /** Who calls; by default the real uid, gid and groups of this process. */
   readonly credentials?: Credentials;
 }
@@ -91,7 +94,8 @@ export class Registry {
   }
 
   static open(options: RegistryOptions): Registry {
-    return new Registry(SqliteStore.open(options.path), { credentials: options.credentials });
+    const store = SqliteStore.open(options.path, { busyTimeoutMs: options.busyTimeoutMs });
+    return new Registry(store, { credentials: options.credentials });
   }
 
   close(): void {
@@ -301,8 +305,11 @@ export class Registry {
         if (err === undefined) resolve();
         else reject(err);
       };
-      const check = (giveUp?: SemError) => {
+      // Why the waiter stopped waiting (timeout, signal), once it has; the first reason stays.
+      let giveUp: SemError | undefined;
+      const check = (reason?: SemError) => {
         if (done) return;
+        giveUp ??= reason;
         try {
           // A look without the write lock first: most wake-ups and polls find nothing to do,
           // and many waiters taking the lock in turn only to learn that would delay the one
@@ -323,7 +330,11 @@ export class Registry {
           if (outcome === 'waiting') schedule();
           else finish(outcome === 'done' ? undefined : outcome);
         } catch (err) {
-          finish(err);
+          // Locked past the busy timeout: the operation is still queued, or already performed
+          // for this waiter, so failing now could report a failure for an operation that took
+          // effect. Look again later (and give up then, if that was what this look was for).
+          if (err instanceof RegistryError && err.temporary) schedule();
+          else finish(err);
         }
       };
       const schedule = () => {

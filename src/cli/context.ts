@@ -59,6 +59,28 @@ export function credentialsFor(as: string | undefined): Credentials {
 }
 
 /**
+ * $SVSEM_BUSY_TIMEOUT: how long, in seconds (fractions allowed), a command waits for a registry
+ * that another process keeps locked before it gives up with exit 75; unset or empty, the default.
+ */
+export function busyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.SVSEM_BUSY_TIMEOUT;
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  // better-sqlite3 takes a 32-bit count of milliseconds.
+  const valid = text.trim() !== '' && seconds >= 0 && seconds * 1000 <= 0x7fffffff;
+  if (!valid) {
+    throw new UsageError(`SVSEM_BUSY_TIMEOUT '${text}' is not a number of seconds >= 0`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** The registry's path: --db, else the default; an empty --db is a mistake, not the default. */
+export function registryPath(dbOption: string | undefined): string {
+  if (dbOption === '') throw new UsageError('--db needs a path');
+  return dbOption ?? defaultRegistryPath();
+}
+
+/**
  * The identity of --owner PID, or of svsem's parent when none is given. A parent that has exited
  * is still returned (as an exited process), so that a call leaving something behind for it fails
  * with ESRCH in the registry, while one that only records a pid goes ahead as the kernel's would.
@@ -109,8 +131,8 @@ export class InvocationContext implements Context {
   registry(): Registry {
     if (this.opened === undefined) {
       const credentials = credentialsFor(stringOption(this.args, 'as'));
-      const path = stringOption(this.args, 'db') ?? defaultRegistryPath();
-      this.opened = Registry.open({ path, credentials });
+      const path = registryPath(stringOption(this.args, 'db'));
+      this.opened = Registry.open({ path, credentials, busyTimeoutMs: busyTimeoutMs() });
       if (this.explain) this.opened = this.opened.with({ explain: explainTo(this.io) });
     }
     return this.opened;

@@ -12,6 +12,7 @@ import { ExitStatus, UsageError } from '../cli/errors.js';
 import { parseId, parseInteger, parseKey } from '../cli/parse.js';
 import { isSemError } from '../core/errno.js';
 import { SEMMSL, SEMVMX } from '../core/limits.js';
+import type { SemKey } from '../core/types.js';
 import { cmdline, selfRef } from '../process.js';
 import type { Registry } from '../registry.js';
 import { parseTimeout } from './semop.js';
@@ -20,7 +21,13 @@ import { parseTimeout } from './semop.js';
 export const EXIT_NOT_FOUND = 127;
 export const EXIT_CANNOT_RUN = 126;
 
+/** The set to take the units from: by id, or by key (created if --create says so). */
+type SetChoice =
+  | { readonly id: number }
+  | { readonly key: SemKey; readonly nsems: number; readonly init: number | undefined };
+
 interface RunPlan {
+  readonly set: SetChoice;
   readonly semnum: number;
   readonly count: number;
   readonly timeoutMs: number | undefined;
@@ -29,21 +36,16 @@ interface RunPlan {
   readonly argv: string[];
 }
 
+/** The whole command line checked before the registry is opened: a usage error writes nothing. */
 function plan(args: ParsedArgs): RunPlan {
   const argv = [...args.words];
   if (argv.length === 0) throw new UsageError('no command given (put it after --)');
-  const id = stringOption(args, 'id');
-  const key = stringOption(args, 'key');
-  if (id === undefined && key === undefined) throw new UsageError('--id or --key is needed');
-  if (id !== undefined && key !== undefined) throw new UsageError('--id and --key exclude each other');
-  if (stringOption(args, 'create') !== undefined && key === undefined) {
-    throw new UsageError('--create goes with --key');
-  }
   const number = (name: string, fallback: number, min: number, max: number) => {
     const text = stringOption(args, name);
     return text === undefined ? fallback : parseInteger(text, name, min, max);
   };
   return {
+    set: chooseSet(args),
     semnum: number('sem', 0, 0, 65535),
     count: number('count', 1, 1, SEMVMX),
     timeoutMs: parseTimeout(stringOption(args, 'timeout')),
@@ -53,18 +55,29 @@ function plan(args: ParsedArgs): RunPlan {
   };
 }
 
-async function findSet(r: Registry, args: ParsedArgs): Promise<number> {
+function chooseSet(args: ParsedArgs): SetChoice {
   const id = stringOption(args, 'id');
-  if (id !== undefined) return parseId(id);
+  const key = stringOption(args, 'key');
+  if (id === undefined && key === undefined) throw new UsageError('--id or --key is needed');
+  if (id !== undefined && key !== undefined) {
+    throw new UsageError('--id and --key exclude each other');
+  }
   const create = stringOption(args, 'create');
+  if (create !== undefined && key === undefined) throw new UsageError('--create goes with --key');
+  if (id !== undefined) return { id: parseId(id) };
   const init = stringOption(args, 'init');
-  return r.semget({
-    key: parseKey(stringOption(args, 'key')!),
+  return {
+    key: parseKey(key!),
     nsems: create === undefined ? 0 : parseInteger(create, 'nsems', 1, SEMMSL),
-    create: create !== undefined,
-    excl: false,
-    mode: create === undefined ? 0 : 0o600,
     init: init === undefined ? undefined : parseInteger(init, 'init value', 0, SEMVMX),
+  };
+}
+
+async function findSet(r: Registry, set: SetChoice): Promise<number> {
+  if ('id' in set) return set.id;
+  return r.semget({
+    key: set.key, nsems: set.nsems, create: set.nsems > 0, excl: false,
+    mode: set.nsems > 0 ? 0o600 : 0, init: set.init,
   });
 }
 
@@ -100,7 +113,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const p = plan(args);
   const me = selfRef();
   const r = ctx.registry();
-  const id = await findSet(r, args);
+  const id = await findSet(r, p.set);
   const interrupts = ctx.interrupts();
   try {
     await r.semop(id, [{ semnum: p.semnum, semop: -p.count, nowait: p.nowait, undo: true }],

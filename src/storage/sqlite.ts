@@ -27,7 +27,8 @@ import type {
   SetState,
   UndoRecord,
 } from '../core/types.js';
-import { openDatabase } from './open.js';
+import { storageFailure } from './errors.js';
+import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './open.js';
 import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
 import { notifyWaiters } from './wake.js';
 
@@ -346,19 +347,33 @@ export class SqliteStore implements RegistryStore {
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
 
-  private constructor(private readonly db: Database.Database, readonly location: string) {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly location: string,
+    private readonly busyTimeoutMs: number,
+  ) {
     this.txn = new SqliteTxn(new Statements(db));
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
   }
 
-  static open(path: string): SqliteStore {
-    return new SqliteStore(openDatabase(path), path);
+  static open(path: string, options: OpenOptions = {}): SqliteStore {
+    const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    return new SqliteStore(openDatabase(path, options), path, busyTimeoutMs);
+  }
+
+  /** A failure of the file (locked, full, read-only, corrupt) as a RegistryError; others as is. */
+  private failure(err: unknown): unknown {
+    return storageFailure(this.location, err, this.busyTimeoutMs) ?? err;
   }
 
   transactionSync<T>(work: (txn: RegistryTxn) => T): T {
-    this.begin.run();
+    try {
+      this.begin.run();
+    } catch (err) {
+      throw this.failure(err);
+    }
     this.txn.resolved = false;
     try {
       const result = work(this.txn);
@@ -368,12 +383,16 @@ export class SqliteStore implements RegistryStore {
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).
       if (this.db.inTransaction) this.rollback.run();
-      throw err;
+      throw this.failure(err);
     }
   }
 
   readSync<T>(work: (txn: RegistryReader) => T): T {
-    return work(this.txn);
+    try {
+      return work(this.txn);
+    } catch (err) {
+      throw this.failure(err);
+    }
   }
 
   transaction<T>(work: (txn: RegistryTxn) => T): Promise<T> {

@@ -3,22 +3,56 @@
  * commits, the writer rewrites a small file beside it (PATH.wake); a sleeping svsem watches that file
  * (inotify through fs.watch) and re-reads its state when it changes. The watch is only a fast path:
  * waiters also poll, so a lost notification costs at most one polling interval.
+ *
+ * The wake file belongs to the registry, not to the path that named it: it sits beside the file
+ * itself, through any symlink, as SQLite's -wal and -shm do, so that every path to one registry
+ * shares it. It is never opened through a symlink, and a new one gets the registry's permission
+ * bits (not narrowed by the umask) and, when root creates it, the registry's owner, as SQLite
+ * gives -wal and -shm: whoever may write the registry may signal its waiters, and nobody else.
  */
-import { closeSync, constants, openSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import {
+  closeSync, constants, fchmodSync, fchownSync, openSync, realpathSync, statSync, watch,
+  writeSync, type FSWatcher,
+} from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 export function wakePath(registryPath: string): string {
-  return `${registryPath}.wake`;
+  return `${realPath(registryPath)}.wake`;
 }
 
-function openWakeFile(path: string): number {
-  return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+/** The registry's own path through any symlink; the path as given if it cannot be resolved. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Opens the wake file for writing, creating it as the header says; `flags` adds O_TRUNC. */
+function openWakeFile(registryPath: string, flags = 0): number {
+  const path = wakePath(registryPath);
+  const write = constants.O_WRONLY | constants.O_NOFOLLOW | flags;
+  try {
+    return openSync(path, write);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const registry = statSync(registryPath);
+  const fd = openSync(path, write | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    fchmodSync(fd, registry.mode & 0o666);
+    if (process.getuid?.() === 0) fchownSync(fd, registry.uid, registry.gid);
+  } catch {
+    // The file works as created (mode 0600, owned by its creator).
+  }
+  return fd;
 }
 
 /** Signals every watcher of the registry. Best effort: a failure only delays waiters to their poll. */
 export function notifyWaiters(registryPath: string): void {
   try {
-    const fd = openWakeFile(wakePath(registryPath));
+    const fd = openWakeFile(registryPath, constants.O_TRUNC);
     try {
       writeSync(fd, String(Date.now()));
     } finally {
@@ -34,7 +68,11 @@ export function watchWakes(registryPath: string, onWake: () => void): () => void
   const path = wakePath(registryPath);
   let watcher: FSWatcher | undefined;
   try {
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));
+    closeSync(openWakeFile(registryPath));
+  } catch {
+    // Not ours to write (or not there): watching needs only read access.
+  }
+  try {
     watcher = watch(path, { persistent: false }, onWake);
     watcher.on('error', () => watcher?.close());
   } catch {
@@ -51,11 +89,12 @@ export function watchWakes(registryPath: string, onWake: () => void): () => void
  * a watch can fail (a folder on a network file system).
  */
 export function watchChanges(registryPath: string, onChange: () => void): () => void {
-  const base = basename(registryPath);
+  const real = realPath(registryPath);
+  const base = basename(real);
   const names = new Set([base, `${base}-wal`]);
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(dirname(registryPath), { persistent: false }, (_event, name) => {
+    watcher = watch(dirname(real), { persistent: false }, (_event, name) => {
       if (name === null || names.has(String(name))) onChange();
     });
     watcher.on('error', () => watcher?.close());
