@@ -1,5 +1,6 @@
 /*
- * Runs a semaphore script against the real kernel, for test/kernel/kernel.test.ts.
+ * Runs a semaphore script against the real kernel, for the tests in test/kernel and
+ * test/reliability.
  *
  * Reads one command a line on stdin and prints one result line for each: the call's return
  * value, or the errno name when it failed. The test runs it under `unshare --ipc`, so the whole
@@ -9,7 +10,16 @@
  *   semop ID N:OP[:FLAGS]...   FLAGS of n (IPC_NOWAIT) and u (SEM_UNDO)
  *   getval|getpid|getncnt|getzcnt ID N
  *   setval ID N V    getall ID    setall ID V...    rmid ID    stat ID    info    seminfo
+ *   set ID UID GID MODE        IPC_SET (MODE octal)
+ *   semstat INDEX    semstatany INDEX     SEM_STAT and SEM_STAT_ANY: the id, then as stat
  *   as UID GID                 later calls use these effective ids (no supplementary groups)
+ *   exit                       the process that made the calls so far exits (see below)
+ *   nsems ID                   the size of the set, read as root: not a call of the script,
+ *                              but a question a test may ask between calls; it changes nothing
+ *
+ * The calls run in a child process. `exit` ends that child, so the kernel applies its SEM_UNDO
+ * adjustments, and the commands after it run in the parent, as root, with no set for `$` yet.
+ * stdin is read unbuffered, so the child consumes nothing beyond its own lines.
  *
  * An ID of `$` is the id the last successful semget returned. Times and pids differ between
  * runs, so stat prints otime and getpid prints "0" or "set". A call still blocked after two
@@ -23,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sem.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_WORDS 600
@@ -155,6 +166,14 @@ static void do_setall(char **w, int nwords)
 	print_result(semctl(semid_of(w[1]), 0, SETALL, arg));
 }
 
+static void print_stat(const struct semid_ds *ds)
+{
+	printf("key=%d uid=%u gid=%u cuid=%u cgid=%u mode=%04o seq=%u nsems=%lu otime=%s\n",
+	       ds->sem_perm.__key, ds->sem_perm.uid, ds->sem_perm.gid, ds->sem_perm.cuid,
+	       ds->sem_perm.cgid, ds->sem_perm.mode, ds->sem_perm.__seq, ds->sem_nsems,
+	       ds->sem_otime ? "set" : "0");
+}
+
 static void do_stat(char **w)
 {
 	struct semid_ds ds;
@@ -164,10 +183,33 @@ static void do_stat(char **w)
 		print_result(-1);
 		return;
 	}
-	printf("key=%d uid=%u gid=%u cuid=%u cgid=%u mode=%04o seq=%u nsems=%lu otime=%s\n",
-	       ds.sem_perm.__key, ds.sem_perm.uid, ds.sem_perm.gid, ds.sem_perm.cuid,
-	       ds.sem_perm.cgid, ds.sem_perm.mode, ds.sem_perm.__seq, ds.sem_nsems,
-	       ds.sem_otime ? "set" : "0");
+	print_stat(&ds);
+}
+
+/* SEM_STAT and SEM_STAT_ANY take an index and return the set's full id. */
+static void do_semstat(int cmd, char **w)
+{
+	struct semid_ds ds;
+	union semun arg = { .buf = &ds };
+	int semid = semctl((int)number(w[1]), 0, cmd, arg);
+
+	if (semid < 0) {
+		print_result(-1);
+		return;
+	}
+	printf("id=%d ", semid);
+	print_stat(&ds);
+}
+
+static void do_ipcset(char **w)
+{
+	struct semid_ds ds = { 0 };
+	union semun arg = { .buf = &ds };
+
+	ds.sem_perm.uid = (uid_t)number(w[2]);
+	ds.sem_perm.gid = (gid_t)number(w[3]);
+	ds.sem_perm.mode = (unsigned short)strtol(w[4], NULL, 8);
+	print_result(semctl(semid_of(w[1]), 0, IPC_SET, arg));
 }
 
 static void do_info(int cmd)
@@ -205,13 +247,32 @@ static void do_setval(char **w)
 }
 
 /* Becomes root again first: the saved set-user-id stays 0, so this works from any uid. */
+static int become(uid_t uid, gid_t gid)
+{
+	return seteuid(0) < 0 || setegid(gid) < 0 || seteuid(uid) < 0 ? -1 : 0;
+}
+
 static void do_as(char **w)
 {
-	if (seteuid(0) < 0 || setegid((gid_t)number(w[2])) < 0 ||
-	    seteuid((uid_t)number(w[1])) < 0)
+	print_result(become((uid_t)number(w[1]), (gid_t)number(w[2])));
+}
+
+/* The size of a set as root sees it, for a test that must know it; the caller's ids come back. */
+static void do_nsems(char **w)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	struct semid_ds ds;
+	union semun arg = { .buf = &ds };
+	int ret;
+
+	become(0, 0);
+	ret = semctl(semid_of(w[1]), 0, IPC_STAT, arg);
+	become(uid, gid);
+	if (ret < 0)
 		print_result(-1);
 	else
-		printf("0\n");
+		printf("%lu\n", ds.sem_nsems);
 }
 
 static int split(char *line, char **w)
@@ -248,6 +309,10 @@ static void run(char **w, int n)
 	else if (!strcmp(c, "stat") && arity(n, 2, 0)) do_stat(w);
 	else if (!strcmp(c, "info") && arity(n, 1, 0)) do_info(IPC_INFO);
 	else if (!strcmp(c, "seminfo") && arity(n, 1, 0)) do_info(SEM_INFO);
+	else if (!strcmp(c, "set") && arity(n, 5, 0)) do_ipcset(w);
+	else if (!strcmp(c, "semstat") && arity(n, 2, 0)) do_semstat(SEM_STAT, w);
+	else if (!strcmp(c, "semstatany") && arity(n, 2, 0)) do_semstat(SEM_STAT_ANY, w);
+	else if (!strcmp(c, "nsems") && arity(n, 2, 0)) do_nsems(w);
 	else if (!strcmp(c, "as") && arity(n, 3, 0)) do_as(w);
 	else printf("bad command %s (%d words)\n", c, n);
 }
@@ -257,23 +322,54 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
+/* Runs commands until the end of input, or until `exit` when `in_child`; returns 1 at `exit`. */
+static int run_lines(int in_child)
+{
+	static char line[8192];
+	char *w[MAX_WORDS];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		int n = split(line, w);
+
+		if (n == 1 && !strcmp(w[0], "exit")) {
+			printf(in_child ? "0\n" : "bad command exit (no child left)\n");
+			if (in_child)
+				return 1;
+		} else if (n > 0) {
+			run(w, n);
+		}
+	}
+	return 0;
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	char line[8192];
-	char *w[MAX_WORDS];
+	int status;
+	pid_t child;
 
 	sigaction(SIGALRM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	setvbuf(stdin, NULL, _IONBF, 0);
 	if (setgroups(0, NULL) < 0) {
 		perror("setgroups");
 		return 1;
 	}
-	while (fgets(line, sizeof(line), stdin)) {
-		int n = split(line, w);
-
-		if (n > 0)
-			run(w, n);
+	fflush(stdout);
+	child = fork();
+	if (child < 0) {
+		perror("fork");
+		return 1;
 	}
+	if (child == 0) {
+		run_lines(1);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "the child running the script failed\n");
+		return 1;
+	}
+	run_lines(0);
 	return 0;
 }
