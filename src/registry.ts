@@ -140,7 +140,7 @@ export class Registry {
   }
 
   setVal(id: number, semnum: number, value: number, actor: ProcessRef): Promise<void> {
-    semctl.checkSetvalArg(value);
+    semctl.checkSetvalArg(id, value);
     return this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
       txn.saveSet(state, semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs, notes));

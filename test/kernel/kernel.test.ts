@@ -258,6 +258,7 @@ describe.skipIf(skipReason !== undefined)('svsem against the Linux kernel', () =
       setval 7 0 -1              # ERANGE before the id lookup
       setval 7 0 1               # EINVAL
       setval -1 0 1              # EINVAL
+      setval -1 0 32768          # EINVAL: a negative id is refused before the value is checked
       setval 0 2 1               # EINVAL: semnum
       getval 0 2                 # EINVAL
       getval 0 -1                # EINVAL
