@@ -143,7 +143,7 @@ export function sessionRunner(cli: string): SvsemRunner {
   };
 }
 
-/** Where svsem's script run stands: the registry, --as, what `$` means, the acting process. */
+/** What a command line for svsem depends on: the registry, --as, what `$` means, --owner. */
 export interface SvsemState {
   db: string;
   as?: string;
@@ -169,7 +169,9 @@ export function svsemArgv(words: string[], state: SvsemState): string[] {
     return ['semget', key, nsems, ...create, ...excl, '-m', '0' + (flags & 0o777).toString(8), ...global];
   }
   if (cmd === 'semop') return ['semop', id, ...rest.slice(1), ...owner, ...global];
-  if (cmd === 'setval' || cmd === 'setall') return ['semctl', id, cmd, ...rest.slice(1), ...owner, ...global];
+  if (cmd === 'setval' || cmd === 'setall') {
+    return ['semctl', id, cmd, ...rest.slice(1), ...owner, ...global];
+  }
   if (SEMCTL_GETS.has(cmd) || SEMCTL_SETS.has(cmd)) return ['semctl', id, cmd, ...rest.slice(1), ...global];
   if (cmd === 'stat') return ['semctl', id, 'stat', '--json', ...global];
   if (cmd === 'set') {
@@ -177,7 +179,8 @@ export function svsemArgv(words: string[], state: SvsemState): string[] {
     return ['semctl', id, 'set', '--uid', uid, '--gid', gid, '--mode', mode, ...global];
   }
   if (cmd === 'semstat' || cmd === 'semstatany') {
-    return ['semctl', cmd === 'semstat' ? 'semstat' : 'semstat-any', rest[0] ?? '', '--json', ...global];
+    const name = cmd === 'semstat' ? 'semstat' : 'semstat-any';
+    return ['semctl', name, rest[0] ?? '', '--json', ...global];
   }
   if (cmd === 'info' || cmd === 'seminfo') return ['semctl', cmd, '--json', ...global];
   throw new Error(`the script command '${words.join(' ')}' has no svsem translation`);
@@ -232,40 +235,61 @@ export function resultLine(cmd: string, o: Outcome): string {
 }
 
 /**
- * svsem's side of a script, a command at a time. `as` only changes the credentials; `exit` ends
- * the acting process through `endOwner` (the harness cannot end a process it did not start) and,
- * as in the helper, leaves root credentials, no `$` and no --owner for the commands after it.
+ * svsem's side of a script, a command at a time. Each of the script's processes (`proc P`) has
+ * its own credentials (`as`) and, when `owners` is given, a process of its own for its calls
+ * to act for, started at its first call; `exit` ends that one (the harness cannot end a process
+ * it did not start), and a later call for P starts another. Without `owners` every call acts
+ * for svsem's parent, which no script can end.
  */
 export class SvsemScript {
-  private readonly state: SvsemState;
+  private lastSemid: string | undefined;
+  private current = 0;
+  private readonly procs = new Map<number, { as?: string; owner?: OwnerProcess }>();
 
   constructor(
     private readonly runner: SvsemRunner,
-    db: string,
-    owner?: number,
-    private readonly endOwner?: () => Promise<void>,
-  ) {
-    this.state = { db, owner };
+    private readonly db: string,
+    private readonly owners?: () => OwnerProcess,
+  ) {}
+
+  private proc(): { as?: string; owner?: OwnerProcess } {
+    let proc = this.procs.get(this.current);
+    if (proc === undefined) {
+      proc = { owner: this.owners?.() };
+      this.procs.set(this.current, proc);
+    }
+    return proc;
   }
 
   /** The result line of one command; BLOCKED if svsem gave no answer in time. */
   async step(line: string): Promise<string> {
     const words = line.split(' ');
-    if (words[0] === 'as') {
-      this.state.as = words[1] === '0' && words[2] === '0' ? undefined : `${words[1]}:${words[2]}`;
-      return '0';
+    switch (words[0]) {
+      case 'proc':
+        this.current = Number(words[1]);
+        return '0';
+      case 'as':
+        this.proc().as = words[1] === '0' && words[2] === '0' ? undefined : `${words[1]}:${words[2]}`;
+        return '0';
+      case 'exit':
+        if (this.owners === undefined) return 'bad command exit (no process to end)';
+        await this.procs.get(this.current)?.owner?.end();
+        this.procs.delete(this.current);
+        return '0';
     }
-    if (words[0] === 'exit') {
-      if (this.endOwner === undefined) return 'bad command exit (no child left)';
-      await this.endOwner();
-      Object.assign(this.state, { as: undefined, lastSemid: undefined, owner: undefined });
-      return '0';
-    }
-    const outcome = await this.runner.run(svsemArgv(words, this.state));
+    const { as, owner } = this.proc();
+    const state = { db: this.db, as, lastSemid: this.lastSemid, owner: owner?.pid };
+    const outcome = await this.runner.run(svsemArgv(words, state));
     if (outcome === undefined) return BLOCKED;
     const result = resultLine(words[0] ?? '', outcome);
-    if (words[0] === 'semget' && outcome.status === 0) this.state.lastSemid = result;
+    if (words[0] === 'semget' && outcome.status === 0) this.lastSemid = result;
     return result;
+  }
+
+  /** Ends every process the script still has. */
+  async close(): Promise<void> {
+    await Promise.all([...this.procs.values()].map((p) => p.owner?.end()));
+    this.procs.clear();
   }
 }
 
@@ -289,20 +313,24 @@ export function startOwner(): OwnerProcess {
 }
 
 /**
- * Runs the script on svsem, one command after another, on the registry file `db`; with an
- * `owner`, svsem's calls act for it and the script's `exit` ends it.
+ * Runs the script on svsem, one command after another, on the registry file `db`; with
+ * `owners`, svsem's calls act for processes of their own (see SvsemScript).
  */
 export async function runOnSvsem(
   runner: SvsemRunner,
   db: string,
   lines: string[],
-  owner?: OwnerProcess,
+  owners?: () => OwnerProcess,
 ): Promise<string[]> {
-  const script = new SvsemScript(runner, db, owner?.pid, owner?.end);
+  const script = new SvsemScript(runner, db, owners);
   const results: string[] = [];
-  for (const line of lines) {
-    results.push(await script.step(line));
-    if (results.at(-1) === BLOCKED) break;
+  try {
+    for (const line of lines) {
+      results.push(await script.step(line));
+      if (results.at(-1) === BLOCKED) break;
+    }
+  } finally {
+    await script.close();
   }
   return [...results, ...Array<string>(lines.length - results.length).fill(NOT_RUN)];
 }

@@ -12,18 +12,21 @@
  *   setval ID N V    getall ID    setall ID V...    rmid ID    stat ID    info    seminfo
  *   set ID UID GID MODE        IPC_SET (MODE octal)
  *   semstat INDEX    semstatany INDEX     SEM_STAT and SEM_STAT_ANY: the id, then as stat
- *   as UID GID                 later calls use these effective ids (no supplementary groups)
- *   exit                       the process that made the calls so far exits (see below)
+ *   as UID GID                 later calls of this process use these effective ids (and no
+ *                              supplementary groups)
+ *   proc P                     later calls are made by process P (0..3; 0 at the start)
+ *   exit                       the current process exits (see below)
  *   nsems ID                   the size of the set, read as root: not a call of the script,
  *                              but a question a test may ask between calls; it changes nothing
  *
- * The calls run in a child process. `exit` ends that child, so the kernel applies its SEM_UNDO
- * adjustments, and the commands after it run in the parent, as root, with no set for `$` yet.
- * stdin is read unbuffered, so the child consumes nothing beyond its own lines.
+ * The calls are made by child processes, each with its own SEM_UNDO adjustments and its own
+ * credentials; a process starts as root when it makes its first call. `exit` ends the current
+ * one, so the kernel applies its adjustments; a later call for the same P starts a new process.
  *
- * An ID of `$` is the id the last successful semget returned. Times and pids differ between
- * runs, so stat prints otime and getpid prints "0" or "set". A call still blocked after two
- * seconds is interrupted by SIGALRM and prints EINTR; the scripts are meant never to block.
+ * An ID of `$` is the id the last successful semget returned, in whichever process. Times and
+ * pids differ between runs, so stat prints otime and getpid prints "0" or "set". A call still
+ * blocked after two seconds is interrupted by SIGALRM and prints EINTR; the scripts are meant
+ * never to block.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +40,8 @@
 #include <unistd.h>
 
 #define MAX_WORDS 600
+#define MAX_LINE 8192
+#define PROCS 4
 #define SEMMSL_MAX 32000
 
 union semun {
@@ -257,19 +262,13 @@ static void do_as(char **w)
 	print_result(become((uid_t)number(w[1]), (gid_t)number(w[2])));
 }
 
-/* The size of a set as root sees it, for a test that must know it; the caller's ids come back. */
+/* The size of a set, asked by the parent, which stays root. */
 static void do_nsems(char **w)
 {
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
 	struct semid_ds ds;
 	union semun arg = { .buf = &ds };
-	int ret;
 
-	become(0, 0);
-	ret = semctl(semid_of(w[1]), 0, IPC_STAT, arg);
-	become(uid, gid);
-	if (ret < 0)
+	if (semctl(semid_of(w[1]), 0, IPC_STAT, arg) < 0)
 		print_result(-1);
 	else
 		printf("%lu\n", ds.sem_nsems);
@@ -312,7 +311,6 @@ static void run(char **w, int n)
 	else if (!strcmp(c, "set") && arity(n, 5, 0)) do_ipcset(w);
 	else if (!strcmp(c, "semstat") && arity(n, 2, 0)) do_semstat(SEM_STAT, w);
 	else if (!strcmp(c, "semstatany") && arity(n, 2, 0)) do_semstat(SEM_STAT_ANY, w);
-	else if (!strcmp(c, "nsems") && arity(n, 2, 0)) do_nsems(w);
 	else if (!strcmp(c, "as") && arity(n, 3, 0)) do_as(w);
 	else printf("bad command %s (%d words)\n", c, n);
 }
@@ -322,54 +320,156 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* Runs commands until the end of input, or until `exit` when `in_child`; returns 1 at `exit`. */
-static int run_lines(int in_child)
+/* A process making the calls: commands go in through `to`, one result line comes back. */
+struct proc {
+	pid_t pid;
+	FILE *to;
+	FILE *from;
+};
+
+static struct proc procs[PROCS];
+
+/* A child's life: one command a line from `in`, one result line each on stdout, until `exit`
+ * or the end of its input. */
+static void serve(int in)
 {
-	static char line[8192];
+	FILE *commands = fdopen(in, "r");
+	char line[MAX_LINE];
 	char *w[MAX_WORDS];
 
-	while (fgets(line, sizeof(line), stdin)) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (commands && fgets(line, sizeof(line), commands)) {
 		int n = split(line, w);
 
-		if (n == 1 && !strcmp(w[0], "exit")) {
-			printf(in_child ? "0\n" : "bad command exit (no child left)\n");
-			if (in_child)
-				return 1;
-		} else if (n > 0) {
+		if (n == 1 && !strcmp(w[0], "exit"))
+			break;
+		if (n > 0)
 			run(w, n);
-		}
+		else
+			printf("bad command (empty)\n");
 	}
+	fflush(stdout);
+	_exit(0);
+}
+
+static int start(struct proc *p)
+{
+	int down[2], up[2];
+
+	if (pipe(down) < 0 || pipe(up) < 0)
+		return -1;
+	fflush(stdout);
+	p->pid = fork();
+	if (p->pid < 0)
+		return -1;
+	if (p->pid == 0) {
+		/* Only this child's own ends stay open, so that every pipe sees its end of file. */
+		for (int i = 0; i < PROCS; i++) {
+			if (procs[i].to) {
+				close(fileno(procs[i].to));
+				close(fileno(procs[i].from));
+			}
+		}
+		close(down[1]);
+		close(up[0]);
+		if (dup2(up[1], STDOUT_FILENO) < 0)
+			_exit(1);
+		close(up[1]);
+		serve(down[0]);
+	}
+	close(down[0]);
+	close(up[1]);
+	p->to = fdopen(down[1], "w");
+	p->from = fdopen(up[0], "r");
+	setvbuf(p->to, NULL, _IOLBF, 0);
+	return p->to && p->from ? 0 : -1;
+}
+
+/* Ends a process and waits for it, so the kernel has applied its adjustments; 0 if it was fine. */
+static int finish(struct proc *p)
+{
+	int status;
+
+	if (!p->to)
+		return 0;
+	fputs("exit\n", p->to);
+	fclose(p->to);
+	fclose(p->from);
+	p->to = p->from = NULL;
+	if (waitpid(p->pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
 	return 0;
+}
+
+/* Has process `p` make the call on `line` and prints what it answered. */
+static int delegate(struct proc *p, const char *line, const char *cmd)
+{
+	char answer[MAX_LINE];
+
+	if (!p->to && start(p) < 0)
+		return -1;
+	fputs(line, p->to);
+	if (!fgets(answer, sizeof(answer), p->from))
+		return -1;
+	fputs(answer, stdout);
+	if (!strcmp(cmd, "semget") && answer[0] >= '0' && answer[0] <= '9')
+		last_semid = atoi(answer);
+	return 0;
+}
+
+/* The line with `$` replaced by the id it stands for. */
+static void substitute(char **w, int n, char *out)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%d", last_semid);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		strcat(out, i ? " " : "");
+		strcat(out, strcmp(w[i], "$") ? w[i] : id);
+	}
+	strcat(out, "\n");
 }
 
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	int status;
-	pid_t child;
+	static char line[MAX_LINE], call[MAX_LINE + 64];
+	char *w[MAX_WORDS];
+	int current = 0;
 
 	sigaction(SIGALRM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	setvbuf(stdin, NULL, _IONBF, 0);
 	if (setgroups(0, NULL) < 0) {
 		perror("setgroups");
 		return 1;
 	}
-	fflush(stdout);
-	child = fork();
-	if (child < 0) {
-		perror("fork");
-		return 1;
+	while (fgets(line, sizeof(line), stdin)) {
+		int n = split(line, w);
+		int failed = 0;
+
+		if (n == 0)
+			continue;
+		substitute(w, n, call);
+		if (n == 2 && !strcmp(w[0], "proc") && atoi(w[1]) >= 0 && atoi(w[1]) < PROCS) {
+			current = atoi(w[1]);
+			printf("0\n");
+		} else if (n == 1 && !strcmp(w[0], "exit")) {
+			failed = finish(&procs[current]);
+			printf("0\n");
+		} else if (n == 2 && !strcmp(w[0], "nsems")) {
+			do_nsems(w);
+		} else {
+			failed = delegate(&procs[current], call, w[0]);
+		}
+		if (failed) {
+			fprintf(stderr, "process %d failed at: %s", current, call);
+			return 1;
+		}
 	}
-	if (child == 0) {
-		run_lines(1);
-		fflush(stdout);
-		_exit(0);
+	for (int i = 0; i < PROCS; i++) {
+		if (finish(&procs[i]) < 0)
+			return 1;
 	}
-	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "the child running the script failed\n");
-		return 1;
-	}
-	run_lines(0);
 	return 0;
 }

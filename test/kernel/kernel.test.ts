@@ -3,9 +3,9 @@
  * namespace, so ids start at 0) and on svsem (a fresh registry), and expects the same result for
  * every command. The kernel is the authority; the comments say what it returned on Linux 6.18.
  * Every semop op that could block carries IPC_NOWAIT, so nothing sleeps; a call that sleeps
- * anyway shows up as "blocked" (the helper's alarm, svsem's time limit in harness.ts). `exit`
- * ends the process that made the calls (its SEM_UNDO adjustments are applied); what follows it
- * runs as root in another process.
+ * anyway shows up as "blocked" (the helper's alarm, svsem's time limit in harness.ts). `proc P`
+ * switches between processes that make the calls; `exit` ends one (its SEM_UNDO adjustments are
+ * applied), and its next call starts a new one, as root.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -49,17 +49,15 @@ function transcript(lines: string[], results: string[]): string[] {
 
 /**
  * Runs `lines` on both sides and expects svsem to answer every command as the kernel did. svsem's
- * calls act for a process of their own, which the script's `exit` ends as the helper's child ends.
+ * calls act for processes of their own, which the script's `exit` ends as the helper's end.
  */
 async function expectSameAsKernel(lines: string[], runner: SvsemRunner): Promise<string[]> {
   const kernel = await runOnKernel(helper, lines);
-  const owner = startOwner();
   let svsem: string[];
   try {
-    svsem = await runOnSvsem(runner, freshRegistry(), lines, owner);
+    svsem = await runOnSvsem(runner, freshRegistry(), lines, startOwner);
   } finally {
     runner.close();
-    await owner.end();
   }
   const i = lines.findIndex((_, n) => kernel[n] !== svsem[n]);
   const message = i < 0 ? '' : `step ${i + 1} '${lines[i]}': kernel ${kernel[i]}, svsem ${svsem[i]}`;

@@ -1,13 +1,13 @@
 /**
  * Differential fuzzing against the kernel: fast-check writes random scripts of non-blocking
  * semaphore calls (several sets and keys, IPC_PRIVATE and key collisions, create and exclusive
- * flags, modes, SEM_UNDO, every semctl command, IPC_SET and other users through `as`), and each
- * script runs on Linux (test/kernel/helper.c in a private IPC namespace) and on svsem (a fresh
- * registry), a command at a time. Every answer must be the kernel's. Then the process that made
- * the calls exits (the helper's child; on svsem, the `sleep` given as --owner is killed), and
- * the values, pids and headers of every set, read afterwards, must be the kernel's too: the
- * SEM_UNDO adjustments of the exit included. Nothing of the dead owner may be left in svsem's
- * registry.
+ * flags, modes, SEM_UNDO, every semctl command, IPC_SET and other users through `as`, made by
+ * several processes that exit in between), and each script runs on Linux (test/kernel/helper.c
+ * in a private IPC namespace) and on svsem (a fresh registry), a command at a time. Every answer
+ * must be the kernel's. A process exiting is the helper's child on Linux and, on svsem, the
+ * `sleep` its calls acted for (--owner) being killed. At the end every process exits, and the
+ * values, pids and headers of every set, read afterwards, must be the kernel's too, the SEM_UNDO
+ * adjustments of the exits included; nothing of the dead may be left in svsem's registry.
  *
  * Every op that could block (a decrement or a wait for zero) carries IPC_NOWAIT, so no call
  * sleeps. A setall always gives as many values as the set has: with any other count svsem fails
@@ -72,6 +72,8 @@ const mode = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 0o777 }) },
 );
 const octal = (m: number) => '0' + m.toString(8);
+/** The processes a script switches between (helper.c has one more, for the final look). */
+const PROCS = 3;
 const value = pick([0, 1, 2, 3, 5], [32767, 32768, -1, 16384]);
 const user = fc.constantFrom('0 0', '1000 1000', '1001 1000', '1000 1001', '1001 1001',
   '2000 2000', '0 1000');
@@ -129,6 +131,8 @@ const line = fc.oneof(
   { weight: 2, arbitrary: ipcSet },
   { weight: 4, arbitrary: user.map((u) => `as ${u}`) },
   { weight: 2, arbitrary: fc.constantFrom('info', 'seminfo') },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: PROCS - 1 }).map((p) => `proc ${p}`) },
+  { weight: 1, arbitrary: fc.constant('exit') },
 );
 
 /** A script starts by creating a set or two, so that most calls find one. */
@@ -153,11 +157,10 @@ class Run {
   readonly steps: Step[] = [];
   readonly kernel: KernelSession;
   readonly svsem: SvsemScript;
-  private readonly owner = startOwner();
 
   constructor(helper: string, runner: SvsemRunner, readonly db: string) {
     this.kernel = kernelSession(helper);
-    this.svsem = new SvsemScript(runner, db, this.owner.pid, this.owner.end);
+    this.svsem = new SvsemScript(runner, db, startOwner);
   }
 
   /** Sends `line` to both sides and fails the script at the first answer that differs. */
@@ -176,7 +179,7 @@ class Run {
 
   async close(): Promise<void> {
     this.kernel.close();
-    await this.owner.end();
+    await this.svsem.close();
   }
 }
 
@@ -192,8 +195,13 @@ async function oracleSetall(run: Run, line: string): Promise<string> {
     ? `setall ${id} ${values.slice(0, n).join(' ')}` : line;
 }
 
-/** After the owner's exit: every set the script made, whole, as root. */
+/** Once every process of the script exited: every set it made, whole, as root. */
 async function finalState(run: Run): Promise<void> {
+  for (let p = 0; p < PROCS; p++) {
+    await run.both(`proc ${p}`);
+    await run.both('exit');
+  }
+  await run.both(`proc ${PROCS}`);
   const ids = new Set(run.steps
     .filter((s) => s.line.startsWith('semget ') && /^\d+$/.test(s.kernel)).map((s) => s.kernel));
   for (const id of ids) {
@@ -241,7 +249,6 @@ async function runScript(generated: readonly string[]): Promise<void> {
     for (const text of generated) {
       await run.both(text.startsWith('setall ') ? await oracleSetall(run, text) : text);
     }
-    await run.both('exit');
     await finalState(run);
     const left = leftovers(db);
     if (left.length > 0) {
