@@ -144,7 +144,7 @@ export function sessionRunner(cli: string): SvsemRunner {
 }
 
 /** What a command line for svsem depends on: the registry, --as, what `$` means, --owner. */
-export interface SvsemState {
+interface SvsemState {
   db: string;
   as?: string;
   lastSemid?: string;
@@ -155,7 +155,7 @@ export interface SvsemState {
 const SEMCTL_GETS = new Set(['getval', 'getpid', 'getncnt', 'getzcnt', 'getall']);
 const SEMCTL_SETS = new Set(['rmid']);
 
-/** The svsem command line for one script command (not `as`, which only changes the state). */
+/** The svsem command line for one script command (not `as`, `proc` or `exit`: SvsemScript's). */
 export function svsemArgv(words: string[], state: SvsemState): string[] {
   const [cmd = '', ...rest] = words;
   const id = rest[0] === '$' ? (state.lastSemid ?? '-1') : (rest[0] ?? '');
@@ -169,6 +169,7 @@ export function svsemArgv(words: string[], state: SvsemState): string[] {
     return ['semget', key, nsems, ...create, ...excl, '-m', '0' + (flags & 0o777).toString(8), ...global];
   }
   if (cmd === 'semop') return ['semop', id, ...rest.slice(1), ...owner, ...global];
+  if (cmd === 'semtimedop') return ['semop', id, ...rest.slice(1), '-t', '0', ...owner, ...global];
   if (cmd === 'setval' || cmd === 'setall') {
     return ['semctl', id, cmd, ...rest.slice(1), ...owner, ...global];
   }
@@ -268,9 +269,11 @@ export class SvsemScript {
       case 'proc':
         this.current = Number(words[1]);
         return '0';
-      case 'as':
-        this.proc().as = words[1] === '0' && words[2] === '0' ? undefined : `${words[1]}:${words[2]}`;
+      case 'as': {
+        const [, uid, gid] = words;
+        this.proc().as = uid === '0' && gid === '0' ? undefined : `${uid}:${gid}`;
         return '0';
+      }
       case 'exit':
         if (this.owners === undefined) return 'bad command exit (no process to end)';
         await this.procs.get(this.current)?.owner?.end();

@@ -8,6 +8,7 @@
  *
  *   semget KEY NSEMS FLAGS     FLAGS octal (01000 IPC_CREAT, 02000 IPC_EXCL, low 9 bits mode)
  *   semop ID N:OP[:FLAGS]...   FLAGS of n (IPC_NOWAIT) and u (SEM_UNDO)
+ *   semtimedop ID N:OP[:FLAGS]...        the same with a zero timeout: EAGAIN, never a sleep
  *   getval|getpid|getncnt|getzcnt ID N
  *   setval ID N V    getall ID    setall ID V...    rmid ID    stat ID    info    seminfo
  *   set ID UID GID MODE        IPC_SET (MODE octal)
@@ -121,8 +122,10 @@ static int parse_sembuf(const char *word, struct sembuf *sop)
 	return 0;
 }
 
-static void do_semop(char **w, int nwords)
+/* semop, or semtimedop with a zero timeout (which gives up at once instead of sleeping). */
+static void do_semop(char **w, int nwords, int zero_timeout)
 {
+	static const struct timespec zero = { 0, 0 };
 	struct sembuf sops[MAX_WORDS];
 	int nsops = nwords - 2;
 	int ret;
@@ -134,7 +137,7 @@ static void do_semop(char **w, int nwords)
 		}
 	}
 	alarm(2);
-	ret = semop(semid_of(w[1]), sops, nsops);
+	ret = semtimedop(semid_of(w[1]), sops, nsops, zero_timeout ? &zero : NULL);
 	alarm(0);
 	print_result(ret);
 }
@@ -295,7 +298,8 @@ static void run(char **w, int n)
 	const char *c = w[0];
 
 	if (!strcmp(c, "semget") && arity(n, 4, 0)) do_semget(w);
-	else if (!strcmp(c, "semop") && arity(n, 3, 1)) do_semop(w, n);
+	else if (!strcmp(c, "semop") && arity(n, 3, 1)) do_semop(w, n, 0);
+	else if (!strcmp(c, "semtimedop") && arity(n, 3, 1)) do_semop(w, n, 1);
 	else if (!strcmp(c, "getval") && arity(n, 3, 0)) do_get(GETVAL, w);
 	else if (!strcmp(c, "getpid") && arity(n, 3, 0)) do_get(GETPID, w);
 	else if (!strcmp(c, "getncnt") && arity(n, 3, 0)) do_get(GETNCNT, w);

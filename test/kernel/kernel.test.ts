@@ -231,17 +231,22 @@ describe.skipIf(skipReason !== undefined)('svsem against the Linux kernel', () =
       semget 0 2 0600            # 1
       semget 0 1 0600            # 2
       semget 0 1 0600            # 3
+      semget 0 1 0600            # 4
       setval 3 0 1
       semop 0 0:-1:nu            # EAGAIN, after find_alloc_undo()
       semop 1 2:1:u              # EFBIG, after it too
-      semop 2 0:1:n              # 0: no undo, no record
+      semtimedop 2 0:-1:u        # EAGAIN: a zero timeout ran out
       semop 3 0:-1:n 0:1:nu      # 0: a record with semadj 0
+      semop 4 0:-1:n             # EAGAIN: no undo, no record
       stat 0                     # otime 0: the call failed
       stat 1                     # otime 0
+      stat 2                     # otime 0
       exit
       stat 0                     # otime set: the exit found a record
       stat 1                     # otime set
+      stat 2                     # otime set
       stat 3                     # otime set
+      stat 4                     # otime 0
       getall 3                   # 1
       getpid 3 0                 # set (by the semop, not by the exit)
     `);

@@ -9,10 +9,10 @@
  * values, pids and headers of every set, read afterwards, must be the kernel's too, the SEM_UNDO
  * adjustments of the exits included; nothing of the dead may be left in svsem's registry.
  *
- * Every op that could block (a decrement or a wait for zero) carries IPC_NOWAIT, so no call
- * sleeps. A setall always gives as many values as the set has: with any other count svsem fails
- * with EINVAL where the kernel reads the set's size worth of memory, a difference the man page
- * documents (see oracleSetall).
+ * Every op that could block (a decrement or a wait for zero) carries IPC_NOWAIT, or the call has
+ * a zero timeout (semtimedop; svsem's --timeout 0), so no call sleeps. A setall always gives as
+ * many values as the set has: with any other count svsem fails with EINVAL where the kernel reads
+ * the set's size worth of memory, a difference the man page documents (see oracleSetall).
  *
  * Seeded (SVSEM_FUZZ_SEED; SVSEM_FUZZ_PATH replays one case from fast-check's report), bounded
  * in time (SVSEM_FUZZ_SECONDS, default 45) and in cases (SVSEM_FUZZ_RUNS). A failure shows the
@@ -84,18 +84,25 @@ const semget = fc.record({ key, nsems, create: fc.nat(3), excl: fc.nat(4), mode 
   .map(({ key: k, nsems: n, create, excl, mode: m }) =>
     `semget ${k} ${n} ${octal(m | (create > 0 ? 0o1000 : 0) | (excl === 0 ? 0o2000 : 0))}`);
 
-/** One sembuf: IPC_NOWAIT on anything that could block, sometimes on an increment too. */
-const sop = fc.record({
+/**
+ * One sembuf, with IPC_NOWAIT on anything that could block (or on any, `blockable`, for a call
+ * with a zero timeout), sometimes on an increment too.
+ */
+const sop = (blockable: boolean) => fc.record({
   num: pick([0, 0, 0, 0, 1, 1, 2], [3, 5, 65535], 1),
   op: pick([-2, -1, -1, 0, 0, 1, 1, 1, 2, 2], [-3, 3, 32767, -32768, 16384, -16384]),
   nowait: fc.boolean(),
   undo: fc.nat(2),
 }).map(({ num, op, nowait, undo }) =>
-  `${num}:${op}:${op <= 0 || nowait ? 'n' : ''}${undo === 0 ? 'u' : ''}`);
+  `${num}:${op}:${(op <= 0 && !blockable) || nowait ? 'n' : ''}${undo === 0 ? 'u' : ''}`);
 
-const semop = fc.tuple(semid, fc.oneof(fc.array(sop, { minLength: 1, maxLength: 2 }),
-  fc.array(sop, { minLength: 1, maxLength: 5 })))
-  .map(([id, sops]) => `semop ${id} ${sops.join(' ')}`);
+const sops = (blockable: boolean) => fc.oneof(
+  fc.array(sop(blockable), { minLength: 1, maxLength: 2 }),
+  fc.array(sop(blockable), { minLength: 1, maxLength: 5 }),
+);
+const semop = fc.tuple(semid, sops(false)).map(([id, s]) => `semop ${id} ${s.join(' ')}`);
+/** semtimedop with a zero timeout: svsem's --timeout 0. */
+const semtimedop = fc.tuple(semid, sops(true)).map(([id, s]) => `semtimedop ${id} ${s.join(' ')}`);
 
 /** SEMOPM ops in one call, or one more (E2BIG). */
 const manyOps = fc.tuple(semid, fc.constantFrom(500, 501),
@@ -121,7 +128,8 @@ const byIndex = fc.tuple(fc.constantFrom('semstat', 'semstatany'),
 
 const line = fc.oneof(
   { weight: 8, arbitrary: semget },
-  { weight: 20, arbitrary: semop },
+  { weight: 16, arbitrary: semop },
+  { weight: 4, arbitrary: semtimedop },
   { weight: 1, arbitrary: manyOps },
   { weight: 6, arbitrary: reader },
   { weight: 4, arbitrary: setval },
