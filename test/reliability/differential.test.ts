@@ -61,7 +61,7 @@ const pick = <T>(common: readonly T[], rare: readonly T[], rareWeight = 2) =>
 
 /** Mostly the ids a short script creates (a fresh namespace counts from 0), sometimes not. */
 const semid = pick(['0', '0', '0', '1', '1', '$', '$', '$', '2', '3'],
-  ['4', '-1', '32768', '65537', '2147483647', '-2147483648'], 1);
+  ['4', '-1', '32768', '65537', '2147483647', '-2147483648'], 2);
 const semnum = pick([0, 0, 1, 1, 2], [3, 4, -1]);
 /** IPC_PRIVATE, small keys that collide, and the 32-bit edges, each in two spellings. */
 const key = pick(['0', '1', '1', '2', '0x1234'], ['IPC_PRIVATE', '4660', '0x7fffffff', '2147483647',
@@ -74,7 +74,7 @@ const mode = fc.oneof(
 const octal = (m: number) => '0' + m.toString(8);
 /** The processes a script switches between (helper.c has one more, for the final look). */
 const PROCS = 3;
-const value = pick([0, 1, 2, 3, 5], [32767, 32768, -1, 16384]);
+const value = pick([0, 1, 2, 3, 5], [32767, 32768, -1, 16384], 4);
 const user = fc.constantFrom('0 0', '1000 1000', '1001 1000', '1000 1001', '1001 1001',
   '2000 2000', '0 1000');
 const ownerId = pick(['0', '1000', '1001', '2000'], ['-1']);
