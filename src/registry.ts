@@ -151,7 +151,7 @@ export class Registry {
   }
 
   setVal(id: number, semnum: number, value: number, actor: ProcessRef): Promise<void> {
-    semctl.checkSetvalArg(value);
+    semctl.checkSetvalArg(id, value);
     return this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
       txn.saveSet(state, semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs, notes));
@@ -259,7 +259,7 @@ export class Registry {
     const owner = options.owner ?? waiter;
     const timeoutMs = options.timeoutMs;
     const undo = sops.some((sop) => sop.undo);
-    const seq = await this.run((txn, nowMs, notes) => {
+    const seq = await this.run((txn, nowMs, notes): number | SemError | undefined => {
       const state = this.load(txn, id);
       // A call acts only for a live process, as a system call can only be made by one. It
       // matters where the call leaves something behind for its owner: undo adjustments (which a
@@ -269,16 +269,19 @@ export class Registry {
       const call = { sops, owner, waiter };
       const step = semopStep(state, call, this.credentials, nowMs, notes);
       if (step.kind === 'block' && ownerGone()) throw ownerExited(owner);
+      // Committed even when the call fails: a SEM_UNDO call leaves its owner's undo record
+      // whatever happens next (find_alloc_undo() comes first), and the owner's exit stamps otime.
       txn.saveSet(state, step.change);
-      if (step.kind === 'error') throw step.error;
+      if (step.kind === 'error') return step.error;
       if (step.kind === 'done') return undefined;
       if (timeoutMs === 0 || options.signal?.aborted) {
-        throw options.signal?.aborted ? interrupted() : timedOut(timeoutMs ?? 0);
+        return options.signal?.aborted ? interrupted() : timedOut(timeoutMs ?? 0);
       }
       return txn.insertPending(state.header.id, {
         sops, owner, waiter, blocked: step.blocked, since: nowMs, cmdline: describe(options.cmdline),
       });
     });
+    if (seq instanceof SemError) throw seq;
     if (seq === undefined) return;
     options.onBlock?.();
     await this.sleep(seq, owner, timeoutMs, options.signal);

@@ -5,8 +5,10 @@
  * Visible behaviour (checks in the kernel's order; the set lookup, EINVAL, is the caller's):
  * - Readers (IPC_STAT, GETVAL, GETPID, GETNCNT, GETZCNT, GETALL) need read permission (EACCES),
  *   which is checked before a bad semnum (EINVAL). They change nothing, not even ctime.
- * - SETVAL: a value outside 0..SEMVMX is ERANGE before the set is even looked up
- *   (checkSetvalArg), then a bad semnum is EINVAL before permission (EACCES). It sets the value
+ * - SETVAL: a negative semid is EINVAL, then a value outside 0..SEMVMX is ERANGE, both before
+ *   the set is looked up (checkSetvalArg: ksys_semctl() refuses a negative semid for every
+ *   command, then semctl_setval() checks the value); then a bad semnum is EINVAL before
+ *   permission (EACCES). It sets the value
  *   and sempid, clears that semaphore's adjustment in every undo record, stamps ctime, and
  *   completes the sleeping operations it makes possible (stamping otime if any completed).
  * - SETALL: EACCES, then ERANGE if any value is above SEMVMX (nothing changes). Sets every value
@@ -90,8 +92,9 @@ export function getAll(state: SetState, cred: Credentials): number[] {
   return state.sems.map((sem) => sem.semval);
 }
 
-/** The SETVAL check made before the set is looked up. */
-export function checkSetvalArg(value: number): void {
+/** The SETVAL checks made before the set is looked up. */
+export function checkSetvalArg(semid: number, value: number): void {
+  if (semid < 0) throw new SemError('EINVAL', `no semaphore set has id ${semid}`);
   checkValue(value);
 }
 

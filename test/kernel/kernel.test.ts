@@ -3,7 +3,9 @@
  * namespace, so ids start at 0) and on svsem (a fresh registry), and expects the same result for
  * every command. The kernel is the authority; the comments say what it returned on Linux 6.18.
  * Every semop op that could block carries IPC_NOWAIT, so nothing sleeps; a call that sleeps
- * anyway shows up as "blocked" (the helper's alarm, svsem's time limit in harness.ts).
+ * anyway shows up as "blocked" (the helper's alarm, svsem's time limit in harness.ts). `proc P`
+ * switches between processes that make the calls; `exit` ends one (its SEM_UNDO adjustments are
+ * applied), and its next call starts a new one, as root.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  runOnKernel, runOnSvsem, scriptLines, sessionRunner, spawnRunner, type SvsemRunner,
+  runOnKernel, runOnSvsem, scriptLines, sessionRunner, spawnRunner, startOwner, type SvsemRunner,
 } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,12 +47,15 @@ function transcript(lines: string[], results: string[]): string[] {
   return lines.map((line, i) => `${line}  ->  ${results[i]}`);
 }
 
-/** Runs `lines` on both sides and expects svsem to answer every command as the kernel did. */
+/**
+ * Runs `lines` on both sides and expects svsem to answer every command as the kernel did. svsem's
+ * calls act for processes of their own, which the script's `exit` ends as the helper's end.
+ */
 async function expectSameAsKernel(lines: string[], runner: SvsemRunner): Promise<string[]> {
   const kernel = await runOnKernel(helper, lines);
   let svsem: string[];
   try {
-    svsem = await runOnSvsem(runner, freshRegistry(), lines);
+    svsem = await runOnSvsem(runner, freshRegistry(), lines, startOwner);
   } finally {
     runner.close();
   }
@@ -220,6 +225,34 @@ describe.skipIf(skipReason !== undefined)('svsem against the Linux kernel', () =
     await expectSameAsKernel(lines, session());
   });
 
+  it('keeps the undo record of a SEM_UNDO call that fails; its exit stamps otime', async () => {
+    const lines = scriptLines(`
+      semget 0 1 0600            # 0
+      semget 0 2 0600            # 1
+      semget 0 1 0600            # 2
+      semget 0 1 0600            # 3
+      semget 0 1 0600            # 4
+      setval 3 0 1
+      semop 0 0:-1:nu            # EAGAIN, after find_alloc_undo()
+      semop 1 2:1:u              # EFBIG, after it too
+      semtimedop 2 0:-1:u        # EAGAIN: a zero timeout ran out
+      semop 3 0:-1:n 0:1:nu      # 0: a record with semadj 0
+      semop 4 0:-1:n             # EAGAIN: no undo, no record
+      stat 0                     # otime 0: the call failed
+      stat 1                     # otime 0
+      stat 2                     # otime 0
+      exit
+      stat 0                     # otime set: the exit found a record
+      stat 1                     # otime set
+      stat 2                     # otime set
+      stat 3                     # otime set
+      stat 4                     # otime 0
+      getall 3                   # 1
+      getpid 3 0                 # set (by the semop, not by the exit)
+    `);
+    await expectSameAsKernel(lines, session());
+  });
+
   it('validates semctl arguments and forgets removed ids', async () => {
     const lines = scriptLines(`
       semget 0 2 0600            # 0
@@ -228,6 +261,7 @@ describe.skipIf(skipReason !== undefined)('svsem against the Linux kernel', () =
       setval 7 0 -1              # ERANGE before the id lookup
       setval 7 0 1               # EINVAL
       setval -1 0 1              # EINVAL
+      setval -1 0 32768          # EINVAL: a negative id is refused before the value is checked
       setval 0 2 1               # EINVAL: semnum
       getval 0 2                 # EINVAL
       getval 0 -1                # EINVAL

@@ -16,22 +16,11 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, freshDb, svsem } from '../cli/helpers.js';
+import { generator, seedFrom } from './seeded.js';
 
-const SEED = Number(process.env.SVSEM_KILL_SEED ?? Date.now() % 1_000_000);
+const SEED = seedFrom('SVSEM_KILL_SEED');
 const SECONDS = Number(process.env.SVSEM_KILL_SECONDS ?? 20);
 const INITIAL = 3;
-
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The pids of the processes in process group `pgid`, from /proc. */
 function groupOf(pgid: number): number[] {
