@@ -278,15 +278,17 @@ export class Registry {
         if (err === undefined) resolve();
         else reject(err);
       };
-      const check = (giveUp?: SemError) => {
+      // A notification says only that some outcome was written, so it is answered with a look
+      // at this operation's outcome alone; whether a process it may wait on died is the polls'
+      // question (each look reads /proc for every process the registry names).
+      const check = (giveUp?: SemError, lookAtProcesses = false) => {
         if (done) return;
         try {
           // A look without the write lock first: most wake-ups and polls find nothing to do,
           // and many waiters taking the lock in turn only to learn that would delay the one
           // who was released.
-          if (giveUp === undefined && !this.store.readSync((r) => needsSettling(r, seq))) {
-            return schedule();
-          }
+          const look = (r: RegistryReader) => needsSettling(r, seq, lookAtProcesses);
+          if (giveUp === undefined && !this.store.readSync(look)) return;
           const notes: Notes = this.explain ? [] : undefined;
           const outcome = this.store.transactionSync((txn) => {
             reap(txn, this.clock(), notes);
@@ -297,15 +299,15 @@ export class Registry {
               : { kind: 'woken', result: outcome === 'done' ? 'done' : outcome.errno });
           }
           notes?.forEach(this.explain!);
-          if (outcome === 'waiting') schedule();
-          else finish(outcome === 'done' ? undefined : outcome);
+          if (outcome !== 'waiting') finish(outcome === 'done' ? undefined : outcome);
         } catch (err) {
           finish(err);
         }
       };
-      const schedule = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => check(), POLL_INTERVAL_MS);
+      // Polls run on their own clock, so that a stream of notifications cannot put them off.
+      const poll = () => {
+        check(undefined, true);
+        if (!done) timer = setTimeout(poll, POLL_INTERVAL_MS);
       };
       const onAbort = () => check(interrupted());
       const stopWatching = watchWakes(this.store.location, () => check());
@@ -313,7 +315,8 @@ export class Registry {
       if (timeoutMs !== undefined) {
         deadline = setTimeout(() => check(timedOut(timeoutMs)), timeoutMs);
       }
-      check(signal?.aborted ? interrupted() : undefined);
+      if (signal?.aborted) check(interrupted());
+      else poll();
     });
   }
 }
@@ -367,9 +370,13 @@ function settleWait(
   }
 }
 
-/** Whether a sleeping operation has an outcome to read, or a process it may wait on died. */
-function needsSettling(reader: RegistryReader, seq: number): boolean {
-  return reader.waitState(seq) !== 'waiting' || reader.processes().some((p) => !isAlive(p));
+/**
+ * Whether a sleeping operation has an outcome to read, or (when asked) whether a process it may
+ * wait on died.
+ */
+function needsSettling(reader: RegistryReader, seq: number, lookAtProcesses: boolean): boolean {
+  if (reader.waitState(seq) !== 'waiting') return true;
+  return lookAtProcesses && reader.processes().some((p) => !isAlive(p));
 }
 
 /**
