@@ -1,8 +1,10 @@
 /*
  * The benchmark's measuring tool and its kernel reference, compiled by bench/run.mjs at bench time.
  *
- *   ksem run CMD [ARG...]     runs CMD (stdin inherited, stdout and stderr to /dev/null) and
- *                             prints "WALL_US MAXRSS_KB CPU_US STATUS" from clock_gettime and wait4
+ *   ksem run CMD [ARG...]     runs CMD and prints "WALL_US MAXRSS_KB CPU_US STATUS" from
+ *                             clock_gettime and wait4; stdin is inherited, stdout a pipe that
+ *                             ksem reads to the end (as `$(svsem ...)` in a script), stderr
+ *                             /dev/null
  *   ksem ipcs SETS            creates SETS one-semaphore sets, then does `run ipcs -s`
  *   ksem op                   creates one set, then times one exec of `ksem semop ID` as `run`
  *   ksem semop ID             one semop(ID, 0:+1): the kernel's own single invocation
@@ -78,20 +80,29 @@ static void semop1(int id, int delta, int flags)
 static int run(char **argv)
 {
 	struct rusage ru;
+	char sink[4096];
+	int out[2], status;
 	long long start = now_us();
-	int status;
-	pid_t pid = fork();
 
+	if (pipe(out) < 0)
+		die("pipe");
+	pid_t pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		dup2(null, 1);
+		dup2(out[1], 1);
 		dup2(null, 2);
+		close(out[0]);
+		close(out[1]);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	close(out[1]);
+	while (read(out[0], sink, sizeof(sink)) > 0)
+		;
+	close(out[0]);
 	if (wait4(pid, &status, 0, &ru) < 0)
 		die("wait4");
 	long long wall = now_us() - start;
