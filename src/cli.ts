@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** svsem's executable: one command line, and its exit status (decided in src/cli/errors.ts). */
 import { main } from './cli/main.js';
 
