@@ -9,8 +9,9 @@
  *   may lose the last transactions but never corrupts the file.
  * - Statements are prepared once per connection, always with parameters.
  * - Field mapping: every column of every table maps to one field of the core's records (see
- *   db/0001-initial.sql); nothing stored is derived, and GETNCNT/GETZCNT are counted from the
- *   queue, never stored.
+ *   db/0001-initial.sql). Derived and stored: the usage counters in_use and used_sems
+ *   (db/0002-usage-counters.sql), kept by triggers, so that semget need not count every set.
+ *   GETNCNT/GETZCNT are counted from the queue, never stored.
  */
 import Database from 'better-sqlite3';
 import type { FirstFreeIndex, IdsState } from '../core/ids.js';
@@ -92,8 +93,8 @@ function pendingOf(row: Row): PendingOp {
 
 /** Every statement svsem runs, by name; each is prepared on first use (see Statements). */
 const SQL = {
-  ids: 'SELECT last_idx, seq FROM ids',
-  usage: 'SELECT count(*) AS n, coalesce(sum(nsems), 0) AS sems, coalesce(max(idx), -1) AS hi FROM sem_set',
+  ids: 'SELECT last_idx, seq, in_use, used_sems FROM ids',
+  highestIndex: 'SELECT coalesce(max(idx), -1) AS hi FROM sem_set',
   setIds: 'UPDATE ids SET last_idx = :lastIdx, seq = :seq',
   firstFree: `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sem_set WHERE idx = :from) THEN :from
     ELSE (SELECT min(a.idx) + 1 FROM sem_set a WHERE a.idx >= :from AND a.idx + 1 < :to
@@ -186,8 +187,10 @@ class SqliteTxn implements RegistryTxn {
 
   ids(): IdsState {
     const ids = this.s.get('ids').get() as Row;
-    const usage = this.s.get('usage').get() as Row;
-    return { lastIdx: num(ids, 'last_idx'), seq: num(ids, 'seq'), inUse: num(usage, 'n'), usedSems: num(usage, 'sems') };
+    return {
+      lastIdx: num(ids, 'last_idx'), seq: num(ids, 'seq'),
+      inUse: num(ids, 'in_use'), usedSems: num(ids, 'used_sems'),
+    };
   }
 
   readonly firstFreeIndex: FirstFreeIndex = (from, to) => {
@@ -196,7 +199,7 @@ class SqliteTxn implements RegistryTxn {
   };
 
   highestIndex(): number {
-    return num(this.s.get('usage').get() as Row, 'hi');
+    return num(this.s.get('highestIndex').get() as Row, 'hi');
   }
 
   findByKey(key: SemKey): SemSetHeader | undefined {
