@@ -19,6 +19,7 @@ const FIGURES = [
   /^1 ipcs \(100 sets\): peak RSS$/,
   /^2 shell, [\d,]+ uncontended semops$/,
   /^3 wake-up after semop \+1/,
+  /^3 wake-up of a sleeping line in svsem shell/,
   /^3 release after the undo owner's SIGKILL/,
   /^4 contention: 8 shells/,
   /^5 semop in shell, [\d,]+ sets vs 1 set/,
