@@ -58,7 +58,7 @@ function refuseImportAtRunTime(bundle) {
 /**
  * The code cache: the code compiled by a svsem shell running TRAINING, saved by the launcher as
  * the shell exits. It runs on a scratch registry, with no NODE_OPTIONS (V8 refuses a cache made
- * under other flags).
+ * under other flags). svsem works without it, only starts slower, so a failure here is a warning.
  */
 function writeCodeCache() {
   rmSync(path('dist/svsem-main.cjs.cache'), { force: true });
@@ -69,8 +69,11 @@ function writeCodeCache() {
       SVSEM_WRITE_CODE_CACHE: '1',
     };
     execFileSync(process.execPath, [path('dist/svsem.cjs'), 'shell', '--bail'], {
-      env, input: TRAINING.join('\n') + '\n', stdio: ['pipe', 'ignore', 'inherit'],
+      env, input: TRAINING.join('\n') + '\n', stdio: ['pipe', 'ignore', 'pipe'],
     });
+  } catch (err) {
+    rmSync(path('dist/svsem-main.cjs.cache'), { force: true });
+    process.stderr.write(`build: no code cache, svsem will start slower: ${err.stderr ?? err}\n`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
