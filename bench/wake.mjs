@@ -8,8 +8,9 @@
  * another shell's `semop ID 0:+1`. The kernel is measured inside ksem (a semop returning to
  * wait4 seeing the sleeper's exit).
  *
- * Then the dead owner: the set is held through SEM_UNDO for a process that is then SIGKILLed;
- * the figure is the time from kill(2) to the exit of a sleeper that nothing else helps.
+ * Then the dead owner: the set is held through SEM_UNDO for a process that is then SIGKILLed,
+ * some time after the sleeper has settled into its sleep; the figure is the time from kill(2) to
+ * the exit of a sleeper that nothing else helps.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -141,12 +142,16 @@ function kernelReference(wakes) {
   }
 }
 
+/** How long the sleeper is left before its undo owner dies: past its first look at /proc. */
+const SETTLE_MS = 30;
+
 /** Time from SIGKILL of the undo owner to the sleeper's exit. */
 async function deadOwnerWake(db, id, session) {
   session.send(`semctl ${id} setval 0 1`);
   const owner = started(['sleep', '600']);
   await session.ask(`semop ${id} 0:-1 --undo --owner ${owner.child.pid} --json`);
   const waiting = await sleeper(db, id, session);
+  await sleep(SETTLE_MS);
   owner.child.kill('SIGKILL');
   const killed = performance.now();
   await owner.exited;
