@@ -30,7 +30,7 @@ const FULL = {
   throughput: { lines: 100_000, runs: 3 },
   wake: { wakes: 200, kills: 10 },
   contention: { procs: 8, pairs: 200 },
-  scale: { sets: 32_000, lines: 20_000, runs: 3 },
+  scale: { sets: 32_000, lines: 20_000, runs: 5 },
 };
 
 const QUICK = {
