@@ -310,7 +310,7 @@ export class Registry {
         if (!done) timer = setTimeout(poll, POLL_INTERVAL_MS);
       };
       const onAbort = () => check(interrupted());
-      const stopWatching = watchWakes(this.store.location, seq, () => check());
+      const stopWatching = watchWakes(this.store.location, () => check());
       signal?.addEventListener('abort', onAbort);
       if (timeoutMs !== undefined) {
         deadline = setTimeout(() => check(timedOut(timeoutMs)), timeoutMs);

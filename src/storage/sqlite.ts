@@ -31,7 +31,7 @@ import type {
 import { describeSqliteFailure } from './errors.js';
 import { failure, openDatabase } from './open.js';
 import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
-import { forgetWaiter, notifyWaiter } from './wake.js';
+import { notifyWaiters } from './wake.js';
 
 type Row = Record<string, number | string | null>;
 
@@ -142,7 +142,7 @@ const SQL = {
     UNION SELECT semid FROM undo_record
       WHERE owner_pid = :pid AND owner_start = :start AND owner_boot = :boot`,
   deleteResolvedOf: `DELETE FROM pending_op WHERE outcome IS NOT NULL
-    AND waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot RETURNING seq`,
+    AND waiter_pid = :pid AND waiter_start = :start AND waiter_boot = :boot`,
 };
 
 type StatementName = keyof typeof SQL;
@@ -171,18 +171,14 @@ function undoKey(owner: ProcessRef): string {
 }
 
 class SqliteTxn implements RegistryTxn {
-  /** Sleeping operations this transaction resolved: their waiters must learn (see SqliteStore). */
-  resolved: number[] = [];
-  /** Sleeping operations this transaction deleted: their wake files go. */
-  deleted: number[] = [];
+  /** Set when this transaction wrote an outcome some waiter must learn (see SqliteStore). */
+  resolved = false;
 
   constructor(private readonly s: Statements) {}
 
   private writeOutcomes(outcomes: SetChange['outcomes']): void {
-    for (const o of outcomes) {
-      this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
-      this.resolved.push(o.seq);
-    }
+    for (const o of outcomes) this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
+    if (outcomes.length > 0) this.resolved = true;
   }
 
   ids(): IdsState {
@@ -277,7 +273,7 @@ class SqliteTxn implements RegistryTxn {
     for (const op of before.pending) {
       const now = kept.get(op.seq);
       if (now === undefined) {
-        if (!resolved.has(op.seq)) this.deletePending(op.seq);
+        if (!resolved.has(op.seq)) this.s.get('deletePending').run({ seq: op.seq });
       } else if (now.blocked.semnum !== op.blocked.semnum || now.blocked.kind !== op.blocked.kind) {
         this.s.get('reblock').run({ seq: op.seq, ...now.blocked });
       }
@@ -321,7 +317,6 @@ class SqliteTxn implements RegistryTxn {
 
   deletePending(seq: number): void {
     this.s.get('deletePending').run({ seq });
-    this.deleted.push(seq);
   }
 
   processes(): ProcessRef[] {
@@ -333,8 +328,7 @@ class SqliteTxn implements RegistryTxn {
   }
 
   deleteResolvedOf(proc: ProcessRef): void {
-    const rows = this.s.get('deleteResolvedOf').all({ ...proc }) as Row[];
-    rows.forEach((r) => this.deleted.push(num(r, 'seq')));
+    this.s.get('deleteResolvedOf').run({ ...proc });
   }
 }
 
@@ -356,11 +350,10 @@ function fileFailure(location: string, err: unknown): unknown {
 }
 
 /**
- * A waiter is woken only by a transaction that wrote its outcome (completed, failed or removed
- * its sleeping operation), and only that waiter (src/storage/wake.ts): nothing else changes what
- * it waits for, so an uncontended semop pays for no wake-up, and a handover among many sleepers
- * wakes one. A dead owner found by a waiter's own poll is settled by that waiter, whose
- * transaction then wakes the others it released.
+ * Waiters are woken only by a transaction that wrote an outcome (completed, failed or removed a
+ * sleeping operation): nothing else changes what a waiter is waiting for, so an uncontended
+ * semop pays for no wake-up. A dead owner found by a waiter's own poll is settled by that waiter,
+ * whose transaction then wakes the others it released.
  */
 export class SqliteStore implements RegistryStore {
   private readonly txn: SqliteTxn;
@@ -385,13 +378,11 @@ export class SqliteStore implements RegistryStore {
     } catch (err) {
       throw fileFailure(this.location, err);
     }
-    this.txn.resolved = [];
-    this.txn.deleted = [];
+    this.txn.resolved = false;
     try {
       const result = work(this.txn);
       this.commit.run();
-      this.txn.resolved.forEach((seq) => notifyWaiter(this.location, seq));
-      this.txn.deleted.forEach((seq) => forgetWaiter(this.location, seq));
+      if (this.txn.resolved) notifyWaiters(this.location);
       return result;
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).

@@ -1,54 +1,37 @@
 /**
- * Waking waiters through the filesystem: each sleeping operation has a small file beside the
- * registry (PATH.wake-SEQ, SEQ its arrival number), which its waiter creates and watches
- * (inotify through fs.watch). A transaction that resolved sleeping operations writes to their
- * files once it has committed, so exactly the processes released wake, not every sleeper; and it
- * deletes the files of the operations it deleted. The watch is only a fast path: waiters also
- * poll, so a lost notification (a file this user may not write) costs at most one polling
- * interval.
+ * Waking waiters through the filesystem: after a transaction that resolved a sleeping operation
+ * commits, the writer rewrites a small file beside it (PATH.wake); a sleeping svsem watches that file
+ * (inotify through fs.watch) and re-reads its state when it changes. The watch is only a fast path:
+ * waiters also poll, so a lost notification costs at most one polling interval.
  */
-import {
-  closeSync, constants, openSync, unlinkSync, watch, writeSync, type FSWatcher,
-} from 'node:fs';
+import { closeSync, constants, openSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
-export function wakePath(registryPath: string, seq: number): string {
-  return `${registryPath}.wake-${seq}`;
+export function wakePath(registryPath: string): string {
+  return `${registryPath}.wake`;
 }
 
-/**
- * Wakes the waiter of sleeping operation `seq`. The file is never created here: a waiter that has
- * not made it yet reads its outcome once it does. Best effort, as every step of a wake-up.
- */
-export function notifyWaiter(registryPath: string, seq: number): void {
+function openWakeFile(path: string): number {
+  return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+}
+
+/** Signals every watcher of the registry. Best effort: a failure only delays waiters to their poll. */
+export function notifyWaiters(registryPath: string): void {
   try {
-    const fd = openSync(wakePath(registryPath, seq), constants.O_WRONLY | constants.O_NOFOLLOW);
+    const fd = openWakeFile(wakePath(registryPath));
     try {
-      writeSync(fd, '!');
+      writeSync(fd, String(Date.now()));
     } finally {
       closeSync(fd);
     }
   } catch {
-    // Gone (its waiter finished) or not writable to this user: the waiter polls.
+    // The folder may be read-only to this user; waiters will notice at their next poll.
   }
 }
 
-/** Deletes the file of a sleeping operation that no longer exists. */
-export function forgetWaiter(registryPath: string, seq: number): void {
-  try {
-    unlinkSync(wakePath(registryPath, seq));
-  } catch {
-    // Never made, or already deleted.
-  }
-}
-
-/**
- * Calls `onWake` whenever sleeping operation `seq` may have an outcome; returns a function that
- * stops watching. The caller reads its state after this returns, so a notification sent before
- * the watch began is not lost.
- */
-export function watchWakes(registryPath: string, seq: number, onWake: () => void): () => void {
-  const path = wakePath(registryPath, seq);
+/** Calls `onWake` whenever the registry signals; returns a function that stops watching. */
+export function watchWakes(registryPath: string, onWake: () => void): () => void {
+  const path = wakePath(registryPath);
   let watcher: FSWatcher | undefined;
   try {
     closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));
