@@ -88,8 +88,7 @@ function nativeBinding(): string | undefined {
   }
 }
 
-/** What a failure of the registry file (an error of SQLite or of the file system) means. */
-export function failure(path: string, err: unknown): RegistryError {
+function failure(path: string, err: unknown): RegistryError {
   if (err instanceof RegistryError) return err;
   const e = err as { code?: string; message?: string };
   const described = typeof e.code === 'string' ? describeSqliteFailure(e.code) : undefined;

@@ -28,8 +28,7 @@ import type {
   SetState,
   UndoRecord,
 } from '../core/types.js';
-import { describeSqliteFailure } from './errors.js';
-import { failure, openDatabase } from './open.js';
+import { openDatabase } from './open.js';
 import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
 import { notifyWaiters } from './wake.js';
 
@@ -339,17 +338,6 @@ function sameAdjustments(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, 
 }
 
 /**
- * A failure of the registry file itself (locked past the busy timeout, read-only, full, corrupt)
- * as a RegistryError, which the command edge reports with the path (exit 75 or 74); any other
- * error is svsem's own and goes on as it is.
- */
-function fileFailure(location: string, err: unknown): unknown {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string' || describeSqliteFailure(code) === undefined) return err;
-  return failure(location, err);
-}
-
-/**
  * Waiters are woken only by a transaction that wrote an outcome (completed, failed or removed a
  * sleeping operation): nothing else changes what a waiter is waiting for, so an uncontended
  * semop pays for no wake-up. A dead owner found by a waiter's own poll is settled by that waiter,
@@ -373,11 +361,7 @@ export class SqliteStore implements RegistryStore {
   }
 
   transactionSync<T>(work: (txn: RegistryTxn) => T): T {
-    try {
-      this.begin.run();
-    } catch (err) {
-      throw fileFailure(this.location, err);
-    }
+    this.begin.run();
     this.txn.resolved = false;
     try {
       const result = work(this.txn);
@@ -387,16 +371,12 @@ export class SqliteStore implements RegistryStore {
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).
       if (this.db.inTransaction) this.rollback.run();
-      throw fileFailure(this.location, err);
+      throw err;
     }
   }
 
   readSync<T>(work: (txn: RegistryReader) => T): T {
-    try {
-      return work(this.txn);
-    } catch (err) {
-      throw fileFailure(this.location, err);
-    }
+    return work(this.txn);
   }
 
   transaction<T>(work: (txn: RegistryTxn) => T): Promise<T> {
