@@ -27,7 +27,8 @@ import type {
 import { isAlive, selfRef } from './process.js';
 import type { RegistryReader, RegistryStore, RegistryTxn } from './storage/port.js';
 import { SqliteStore } from './storage/sqlite.js';
-import { watchWakes } from './storage/wake.js';
+import { onWakeSignal, signalsReachUs } from './storage/wake-signal.js';
+import { makeWakeFile, watchWakes } from './storage/wake.js';
 
 export interface RegistryOptions {
   /** The registry file; see defaultRegistryPath(). */
@@ -310,7 +311,7 @@ export class Registry {
         if (!done) timer = setTimeout(poll, POLL_INTERVAL_MS);
       };
       const onAbort = () => check(interrupted());
-      const stopWatching = watchWakes(this.store.location, () => check());
+      const stopWatching = listenForWakes(this.store.location, () => check());
       signal?.addEventListener('abort', onAbort);
       if (timeoutMs !== undefined) {
         deadline = setTimeout(() => check(timedOut(timeoutMs)), timeoutMs);
@@ -319,6 +320,24 @@ export class Registry {
       else poll();
     });
   }
+}
+
+/**
+ * Calls `onWake` whenever a transaction may have released a sleeping operation of this process:
+ * on SIGURG, and, if other users may write the registry (and could not signal this process), on
+ * a change of its wake file too. Returns a function that stops listening.
+ */
+function listenForWakes(location: string, onWake: () => void): () => void {
+  const stopSignal = onWakeSignal(onWake);
+  if (signalsReachUs(location)) {
+    makeWakeFile(location); // not watched: the inotify watch would slow this process's exit
+    return stopSignal;
+  }
+  const stopWatching = watchWakes(location, onWake);
+  return () => {
+    stopSignal();
+    stopWatching();
+  };
 }
 
 function describe(cmdline: SemopOptions['cmdline']): string {

@@ -30,6 +30,7 @@ import type {
 } from '../core/types.js';
 import { openDatabase } from './open.js';
 import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
+import { signalWaiters } from './wake-signal.js';
 import { notifyWaiters } from './wake.js';
 
 type Row = Record<string, number | string | null>;
@@ -170,14 +171,18 @@ function undoKey(owner: ProcessRef): string {
 }
 
 class SqliteTxn implements RegistryTxn {
-  /** Set when this transaction wrote an outcome some waiter must learn (see SqliteStore). */
-  resolved = false;
+  /** The waiters of the sleeping operations this transaction resolved (see SqliteStore). */
+  released: ProcessRef[] = [];
 
   constructor(private readonly s: Statements) {}
 
-  private writeOutcomes(outcomes: SetChange['outcomes']): void {
-    for (const o of outcomes) this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
-    if (outcomes.length > 0) this.resolved = true;
+  /** Writes the outcomes of sleeping operations, which were `pending` before this step. */
+  private writeOutcomes(outcomes: SetChange['outcomes'], pending: readonly PendingOp[]): void {
+    for (const o of outcomes) {
+      this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
+      const op = pending.find((p) => p.seq === o.seq);
+      if (op !== undefined) this.released.push(op.waiter);
+    }
   }
 
   ids(): IdsState {
@@ -267,7 +272,7 @@ class SqliteTxn implements RegistryTxn {
 
   private savePending(before: SetState, change: SetChange): void {
     const resolved = new Set(change.outcomes.map((o) => o.seq));
-    this.writeOutcomes(change.outcomes);
+    this.writeOutcomes(change.outcomes, before.pending);
     const kept = new Map(change.state.pending.map((op) => [op.seq, op]));
     for (const op of before.pending) {
       const now = kept.get(op.seq);
@@ -294,7 +299,7 @@ class SqliteTxn implements RegistryTxn {
   }
 
   removeSet(before: SetState, change: SetChange): void {
-    this.writeOutcomes(change.outcomes);
+    this.writeOutcomes(change.outcomes, before.pending);
     this.s.get('deleteSet').run({ semid: before.header.id });
   }
 
@@ -340,7 +345,8 @@ function sameAdjustments(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, 
 /**
  * Waiters are woken only by a transaction that wrote an outcome (completed, failed or removed a
  * sleeping operation): nothing else changes what a waiter is waiting for, so an uncontended
- * semop pays for no wake-up. A dead owner found by a waiter's own poll is settled by that waiter,
+ * semop pays for no wake-up. The released waiters get SIGURG (src/storage/wake-signal.ts), and
+ * the wake file is rewritten for the waiters that signals do not reach (src/storage/wake.ts). A dead owner found by a waiter's own poll is settled by that waiter,
  * whose transaction then wakes the others it released.
  */
 export class SqliteStore implements RegistryStore {
@@ -362,11 +368,14 @@ export class SqliteStore implements RegistryStore {
 
   transactionSync<T>(work: (txn: RegistryTxn) => T): T {
     this.begin.run();
-    this.txn.resolved = false;
+    this.txn.released = [];
     try {
       const result = work(this.txn);
       this.commit.run();
-      if (this.txn.resolved) notifyWaiters(this.location);
+      if (this.txn.released.length > 0) {
+        signalWaiters(this.txn.released);
+        notifyWaiters(this.location);
+      }
       return result;
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).

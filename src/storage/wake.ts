@@ -29,12 +29,22 @@ export function notifyWaiters(registryPath: string): void {
   }
 }
 
+/** Creates the wake file if it is missing, as a waiter does, so that writers find it there. */
+export function makeWakeFile(registryPath: string): void {
+  try {
+    const path = wakePath(registryPath);
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));
+  } catch {
+    // Not ours to create: writers make it, or waiters poll.
+  }
+}
+
 /** Calls `onWake` whenever the registry signals; returns a function that stops watching. */
 export function watchWakes(registryPath: string, onWake: () => void): () => void {
   const path = wakePath(registryPath);
   let watcher: FSWatcher | undefined;
+  makeWakeFile(registryPath);
   try {
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));
     watcher = watch(path, { persistent: false }, onWake);
     watcher.on('error', () => watcher?.close());
   } catch {
