@@ -28,7 +28,8 @@ import { isAlive, selfRef } from './process.js';
 import { RegistryError } from './storage/errors.js';
 import type { RegistryReader, RegistryStore, RegistryTxn } from './storage/port.js';
 import { SqliteStore } from './storage/sqlite.js';
-import { watchWakes } from './storage/wake.js';
+import { onWakeSignal, signalsReachUs } from './storage/wake-signal.js';
+import { makeWakeFile, watchWakes } from './storage/wake.js';
 
 export interface RegistryOptions {
   /** The registry file; see defaultRegistryPath(). */
@@ -310,16 +311,18 @@ export class Registry {
       };
       // Why the waiter stopped waiting (timeout, signal), once it has; the first reason stays.
       let giveUp: SemError | undefined;
-      const check = (reason?: SemError) => {
+      // A notification says only that some outcome was written, so it is answered with a look
+      // at this operation's outcome alone; whether a process it may wait on died is the polls'
+      // question (each look reads /proc for every process the registry names).
+      const check = (reason?: SemError, lookAtProcesses = false) => {
         if (done) return;
         giveUp ??= reason;
         try {
           // A look without the write lock first: most wake-ups and polls find nothing to do,
           // and many waiters taking the lock in turn only to learn that would delay the one
           // who was released.
-          if (giveUp === undefined && !this.store.readSync((r) => needsSettling(r, seq))) {
-            return schedule();
-          }
+          const look = (r: RegistryReader) => needsSettling(r, seq, lookAtProcesses);
+          if (giveUp === undefined && !this.store.readSync(look)) return;
           const notes: Notes = this.explain ? [] : undefined;
           const outcome = this.store.transactionSync((txn) => {
             reap(txn, this.clock(), notes);
@@ -330,29 +333,48 @@ export class Registry {
               : { kind: 'woken', result: outcome === 'done' ? 'done' : outcome.errno });
           }
           notes?.forEach(this.explain!);
-          if (outcome === 'waiting') schedule();
-          else finish(outcome === 'done' ? undefined : outcome);
+          if (outcome !== 'waiting') finish(outcome === 'done' ? undefined : outcome);
         } catch (err) {
           // Locked past the busy timeout: the operation is still queued, or already performed
           // for this waiter, so failing now could report a failure for an operation that took
-          // effect. Look again later (and give up then, if that was what this look was for).
-          if (err instanceof RegistryError && err.temporary) schedule();
-          else finish(err);
+          // effect. The next poll looks again (and gives up then, if that was what this look
+          // was for: giveUp is kept).
+          if (!(err instanceof RegistryError && err.temporary)) finish(err);
         }
       };
-      const schedule = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => check(), POLL_INTERVAL_MS);
+      // Polls run on their own clock, so that a stream of notifications cannot put them off.
+      const poll = () => {
+        check(undefined, true);
+        if (!done) timer = setTimeout(poll, POLL_INTERVAL_MS);
       };
       const onAbort = () => check(interrupted());
-      const stopWatching = watchWakes(this.store.location, () => check());
+      const stopWatching = listenForWakes(this.store.location, () => check());
       signal?.addEventListener('abort', onAbort);
       if (timeoutMs !== undefined) {
         deadline = setTimeout(() => check(timedOut(timeoutMs)), timeoutMs);
       }
-      check(signal?.aborted ? interrupted() : undefined);
+      if (signal?.aborted) check(interrupted());
+      else poll();
     });
   }
+}
+
+/**
+ * Calls `onWake` whenever a transaction may have released a sleeping operation of this process:
+ * on SIGURG, and, if other users may write the registry (and could not signal this process), on
+ * a change of its wake file too. Returns a function that stops listening.
+ */
+function listenForWakes(location: string, onWake: () => void): () => void {
+  const stopSignal = onWakeSignal(onWake);
+  if (signalsReachUs(location)) {
+    makeWakeFile(location); // not watched: the inotify watch would slow this process's exit
+    return stopSignal;
+  }
+  const stopWatching = watchWakes(location, onWake);
+  return () => {
+    stopSignal();
+    stopWatching();
+  };
 }
 
 function describe(cmdline: SemopOptions['cmdline']): string {
@@ -404,9 +426,13 @@ function settleWait(
   }
 }
 
-/** Whether a sleeping operation has an outcome to read, or a process it may wait on died. */
-function needsSettling(reader: RegistryReader, seq: number): boolean {
-  return reader.waitState(seq) !== 'waiting' || reader.processes().some((p) => !isAlive(p));
+/**
+ * Whether a sleeping operation has an outcome to read, or (when asked) whether a process it may
+ * wait on died.
+ */
+function needsSettling(reader: RegistryReader, seq: number, lookAtProcesses: boolean): boolean {
+  if (reader.waitState(seq) !== 'waiting') return true;
+  return lookAtProcesses && reader.processes().some((p) => !isAlive(p));
 }
 
 /**

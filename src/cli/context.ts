@@ -4,6 +4,7 @@
  * user wants to stop. A single invocation makes one Context; `svsem shell` makes one per line
  * over the registry it keeps open.
  */
+import { writeSync } from 'node:fs';
 import type { Note } from '../core/explain.js';
 import type { Credentials, ProcessRef } from '../core/types.js';
 import { explainNote } from '../format/explain.js';
@@ -20,9 +21,32 @@ export interface Output {
   err(line: string): void;
 }
 
+const FULL_PIPE_PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes `text` whole to file descriptor `fd`, at once. A command writes its few lines this way
+ * rather than through process.stdout, whose stream machinery (net, stream and a dozen internal
+ * modules for a pipe) costs a one-line command more to load than the rest of its output path.
+ * A reader that has gone (EPIPE, as under `| head`) quietly ends the output, as SIGPIPE would end
+ * a C program's; a descriptor another process made non-blocking is waited on while it is full.
+ */
+export function writeAll(fd: number, text: string): void {
+  let rest = Buffer.from(text);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw err;
+      Atomics.wait(FULL_PIPE_PAUSE, 0, 0, 1);
+    }
+  }
+}
+
 export const stdio: Output = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n'),
+  out: (line) => writeAll(1, line + '\n'),
+  err: (line) => writeAll(2, line + '\n'),
 };
 
 /** A signal the user can fire (SIGINT, SIGTERM, SIGHUP; Ctrl-C in the shell) while a command waits. */

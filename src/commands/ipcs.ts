@@ -104,7 +104,7 @@ function holdersView(sets: readonly SetState[], now: number): HoldersView {
 async function showHolders(ctx: Context): Promise<void> {
   const view = holdersView(await ctx.registry().activity(), Date.now());
   if (ctx.json) return ctx.io.out(JSON.stringify(holdersJson(view)));
-  const { default: Table } = await import('cli-table3');
+  const { default: Table } = await import('../format/table.js');
   const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
   ctx.io.out(holdersText(view, Table, colour));
 }

@@ -16,7 +16,6 @@ import {
   accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync,
   readdirSync, statSync, type Stats,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +60,7 @@ export function migrations(dir = migrationsDir()): Migration[] {
 }
 
 /** The schema version this svsem writes. Kept in step with db/ by a test. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Makes sure `path` is a regular file svsem may open: creates it (and its folders) if missing,
@@ -98,18 +97,20 @@ function statIfAny(path: string): Stats | undefined {
   }
 }
 
+const ADDON = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
+
 /**
  * The compiled SQLite addon, found without better-sqlite3's default lookup (the bindings package
  * probes a dozen paths and walks the stack to find its caller, which costs every invocation about a
- * millisecond). undefined lets better-sqlite3 look for itself.
+ * millisecond), and without Node's resolver (createRequire loads Node's module loader for one
+ * lookup): the first node_modules above this module that has it, which is where require() finds
+ * better-sqlite3's own code. undefined lets better-sqlite3 look for itself.
  */
 function nativeBinding(): string | undefined {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
-    const addon = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
-    return existsSync(addon) ? addon : undefined;
-  } catch {
-    return undefined;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const addon = fileURLToPath(new URL(ADDON, dir));
+    if (existsSync(addon)) return addon;
+    if (dir.pathname === '/') return undefined;
   }
 }
 

@@ -9,8 +9,9 @@
  *   may lose the last transactions but never corrupts the file.
  * - Statements are prepared once per connection, always with parameters.
  * - Field mapping: every column of every table maps to one field of the core's records (see
- *   db/0001-initial.sql); nothing stored is derived, and GETNCNT/GETZCNT are counted from the
- *   queue, never stored.
+ *   db/0001-initial.sql). Derived and stored: the usage counters in_use and used_sems
+ *   (db/0002-usage-counters.sql), kept by triggers, so that semget need not count every set.
+ *   GETNCNT/GETZCNT are counted from the queue, never stored.
  */
 import Database from 'better-sqlite3';
 import type { FirstFreeIndex, IdsState } from '../core/ids.js';
@@ -30,6 +31,7 @@ import type {
 import { storageFailure } from './errors.js';
 import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './open.js';
 import type { RegistryReader, RegistryStore, RegistryTxn, WaitState } from './port.js';
+import { signalWaiters } from './wake-signal.js';
 import { notifyWaiters } from './wake.js';
 
 type Row = Record<string, number | string | null>;
@@ -92,8 +94,8 @@ function pendingOf(row: Row): PendingOp {
 
 /** Every statement svsem runs, by name; each is prepared on first use (see Statements). */
 const SQL = {
-  ids: 'SELECT last_idx, seq FROM ids',
-  usage: 'SELECT count(*) AS n, coalesce(sum(nsems), 0) AS sems, coalesce(max(idx), -1) AS hi FROM sem_set',
+  ids: 'SELECT last_idx, seq, in_use, used_sems FROM ids',
+  highestIndex: 'SELECT coalesce(max(idx), -1) AS hi FROM sem_set',
   setIds: 'UPDATE ids SET last_idx = :lastIdx, seq = :seq',
   firstFree: `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sem_set WHERE idx = :from) THEN :from
     ELSE (SELECT min(a.idx) + 1 FROM sem_set a WHERE a.idx >= :from AND a.idx + 1 < :to
@@ -170,20 +172,26 @@ function undoKey(owner: ProcessRef): string {
 }
 
 class SqliteTxn implements RegistryTxn {
-  /** Set when this transaction wrote an outcome some waiter must learn (see SqliteStore). */
-  resolved = false;
+  /** The waiters of the sleeping operations this transaction resolved (see SqliteStore). */
+  released: ProcessRef[] = [];
 
   constructor(private readonly s: Statements) {}
 
-  private writeOutcomes(outcomes: SetChange['outcomes']): void {
-    for (const o of outcomes) this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
-    if (outcomes.length > 0) this.resolved = true;
+  /** Writes the outcomes of sleeping operations, which were `pending` before this step. */
+  private writeOutcomes(outcomes: SetChange['outcomes'], pending: readonly PendingOp[]): void {
+    for (const o of outcomes) {
+      this.s.get('resolve').run({ seq: o.seq, outcome: o.result });
+      const op = pending.find((p) => p.seq === o.seq);
+      if (op !== undefined) this.released.push(op.waiter);
+    }
   }
 
   ids(): IdsState {
     const ids = this.s.get('ids').get() as Row;
-    const usage = this.s.get('usage').get() as Row;
-    return { lastIdx: num(ids, 'last_idx'), seq: num(ids, 'seq'), inUse: num(usage, 'n'), usedSems: num(usage, 'sems') };
+    return {
+      lastIdx: num(ids, 'last_idx'), seq: num(ids, 'seq'),
+      inUse: num(ids, 'in_use'), usedSems: num(ids, 'used_sems'),
+    };
   }
 
   readonly firstFreeIndex: FirstFreeIndex = (from, to) => {
@@ -192,7 +200,7 @@ class SqliteTxn implements RegistryTxn {
   };
 
   highestIndex(): number {
-    return num(this.s.get('usage').get() as Row, 'hi');
+    return num(this.s.get('highestIndex').get() as Row, 'hi');
   }
 
   findByKey(key: SemKey): SemSetHeader | undefined {
@@ -265,7 +273,7 @@ class SqliteTxn implements RegistryTxn {
 
   private savePending(before: SetState, change: SetChange): void {
     const resolved = new Set(change.outcomes.map((o) => o.seq));
-    this.writeOutcomes(change.outcomes);
+    this.writeOutcomes(change.outcomes, before.pending);
     const kept = new Map(change.state.pending.map((op) => [op.seq, op]));
     for (const op of before.pending) {
       const now = kept.get(op.seq);
@@ -292,7 +300,7 @@ class SqliteTxn implements RegistryTxn {
   }
 
   removeSet(before: SetState, change: SetChange): void {
-    this.writeOutcomes(change.outcomes);
+    this.writeOutcomes(change.outcomes, before.pending);
     this.s.get('deleteSet').run({ semid: before.header.id });
   }
 
@@ -338,7 +346,8 @@ function sameAdjustments(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, 
 /**
  * Waiters are woken only by a transaction that wrote an outcome (completed, failed or removed a
  * sleeping operation): nothing else changes what a waiter is waiting for, so an uncontended
- * semop pays for no wake-up. A dead owner found by a waiter's own poll is settled by that waiter,
+ * semop pays for no wake-up. The released waiters get SIGURG (src/storage/wake-signal.ts), and
+ * the wake file is rewritten for the waiters that signals do not reach (src/storage/wake.ts). A dead owner found by a waiter's own poll is settled by that waiter,
  * whose transaction then wakes the others it released.
  */
 export class SqliteStore implements RegistryStore {
@@ -374,11 +383,14 @@ export class SqliteStore implements RegistryStore {
     } catch (err) {
       throw this.failure(err);
     }
-    this.txn.resolved = false;
+    this.txn.released = [];
     try {
       const result = work(this.txn);
       this.commit.run();
-      if (this.txn.resolved) notifyWaiters(this.location);
+      if (this.txn.released.length > 0) {
+        signalWaiters(this.txn.released);
+        notifyWaiters(this.location);
+      }
       return result;
     } catch (err) {
       // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR).

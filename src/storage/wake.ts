@@ -1,8 +1,9 @@
 /**
  * Waking waiters through the filesystem: after a transaction that resolved a sleeping operation
- * commits, the writer rewrites a small file beside it (PATH.wake); a sleeping svsem watches that file
- * (inotify through fs.watch) and re-reads its state when it changes. The watch is only a fast path:
- * waiters also poll, so a lost notification costs at most one polling interval.
+ * commits, the writer rewrites a small file beside it (PATH.wake); a sleeping svsem that other
+ * users' processes could not signal (src/storage/wake-signal.ts) watches that file (inotify
+ * through fs.watch) and re-reads its state when it changes. Either is only a fast path: waiters
+ * also poll, so a lost notification costs at most one polling interval.
  *
  * The wake file belongs to the registry, not to the path that named it: it sits beside the file
  * itself, through any symlink, as SQLite's -wal and -shm do, so that every path to one registry
@@ -63,15 +64,20 @@ export function notifyWaiters(registryPath: string): void {
   }
 }
 
-/** Calls `onWake` whenever the registry signals; returns a function that stops watching. */
-export function watchWakes(registryPath: string, onWake: () => void): () => void {
-  const path = wakePath(registryPath);
-  let watcher: FSWatcher | undefined;
+/** Creates the wake file if it is missing, as a waiter does, so that writers find it there. */
+export function makeWakeFile(registryPath: string): void {
   try {
     closeSync(openWakeFile(registryPath));
   } catch {
-    // Not ours to write (or not there): watching needs only read access.
+    // Not ours to create or write: writers make it, and watching needs only read access.
   }
+}
+
+/** Calls `onWake` whenever the registry signals; returns a function that stops watching. */
+export function watchWakes(registryPath: string, onWake: () => void): () => void {
+  makeWakeFile(registryPath);
+  const path = wakePath(registryPath);
+  let watcher: FSWatcher | undefined;
   try {
     watcher = watch(path, { persistent: false }, onWake);
     watcher.on('error', () => watcher?.close());
