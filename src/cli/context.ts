@@ -24,6 +24,12 @@ export interface Output {
 const FULL_PIPE_PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
+ * Aborted once a write to standard output found its reader gone, for a command that runs on
+ * and must stop then (svsem tour).
+ */
+export const stdoutReaderGone = new AbortController();
+
+/**
  * Writes `text` whole to file descriptor `fd`, at once. A command writes its few lines this way
  * rather than through process.stdout, whose stream machinery (net, stream and a dozen internal
  * modules for a pipe) costs a one-line command more to load than the rest of its output path.
@@ -37,7 +43,10 @@ export function writeAll(fd: number, text: string): void {
       rest = rest.subarray(writeSync(fd, rest));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return;
+      if (code === 'EPIPE') {
+        if (fd === 1) stdoutReaderGone.abort();
+        return;
+      }
       if (code !== 'EAGAIN') throw err;
       Atomics.wait(FULL_PIPE_PAUSE, 0, 0, 1);
     }

@@ -13,7 +13,7 @@
  */
 import { tmpdir } from 'node:os';
 import { flagOption, type ParsedArgs } from '../cli/argv.js';
-import type { Context, Output } from '../cli/context.js';
+import { type Context, type Output, stdoutReaderGone } from '../cli/context.js';
 import { ExitStatus, UsageError } from '../cli/errors.js';
 import { Guide, interrupted } from '../cli/guide.js';
 import { Scratch } from '../cli/scratch.js';
@@ -223,12 +223,18 @@ const EXIT_READER_GONE = 141;
  * fails with EPIPE, which would otherwise end the process with its scratch folder still there.
  */
 function watchReader(stop: AbortController): () => void {
+  const gone = () => stop.abort('reader gone');
+  // A command writes to the descriptor (writeAll), a shell line through process.stdout.
   const onError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') stop.abort('reader gone');
+    if (err.code === 'EPIPE') gone();
   };
+  stdoutReaderGone.signal.addEventListener('abort', gone);
   process.stdout.on('error', onError);
   // Once stdout has failed, stay listening: a later write may fail again.
-  return () => void (stop.signal.aborted || process.stdout.off('error', onError));
+  return () => {
+    stdoutReaderGone.signal.removeEventListener('abort', gone);
+    if (!stop.signal.aborted) process.stdout.off('error', onError);
+  };
 }
 
 /** The global options that would change what the tour's own commands do, or print. */
