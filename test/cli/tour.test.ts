@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitWords } from '../../src/cli/words.js';
-import { CLI, freshDb, svsem } from './helpers.js';
+import { CLI, freshDb, processGroup, svsem } from './helpers.js';
 
 /** A temporary directory of the test's own, handed to the tour as TMPDIR. */
 function ownTmpdir(): string {
@@ -26,21 +26,6 @@ function scratchDb(out: string): string {
 function step(out: string, n: number): string {
   const sections = out.split(/^== \d+\/\d+ {2}.* ==$/m);
   return sections[n] ?? '';
-}
-
-/** Live (not zombie) processes of process group `pgid`, from /proc. */
-function liveMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return members;
 }
 
 describe('svsem tour', () => {
@@ -143,18 +128,18 @@ describe('svsem tour interrupted', () => {
       void exited.then(() => reject(new Error(`the tour ended before a job:\n${out}${err}`)));
     });
     const folder = dirname(scratchDb(out));
-    const killAll = () => liveMembers(tour.pid!).forEach((pid) => process.kill(pid, 'SIGKILL'));
+    const killAll = () => processGroup(tour.pid!).forEach((pid) => process.kill(pid, 'SIGKILL'));
     const guard = setTimeout(killAll, 10_000); // a tour that hangs fails the test, not the run
     try {
       expect(statSync(folder).mode & 0o777).toBe(0o700);
-      expect(liveMembers(tour.pid!)).toContain(job);
+      expect(processGroup(tour.pid!)).toContain(job);
 
       tour.kill('SIGINT');
       expect(await exited).toBe(4);
       expect(err).toMatch(/^svsem tour: EINTR: /);
       expect(existsSync(folder)).toBe(false);
       expect(readdirSync(tmp)).toEqual([]);
-      expect(liveMembers(tour.pid!)).toEqual([]);
+      expect(processGroup(tour.pid!)).toEqual([]);
       rmdirSync(tmp);
     } finally {
       clearTimeout(guard);

@@ -109,23 +109,7 @@ export function bytes(path: string): Buffer {
   return readFileSync(path);
 }
 
-/** The seed of a test: from `variable` when set (to replay a run), else from the clock. */
-export function seedFrom(variable: string): number {
-  const given = process.env[variable];
-  return given !== undefined && given !== '' ? Number(given) : Date.now() % 1_000_000;
-}
-
-/** mulberry32: a small seeded generator. */
-export function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { generator, seedFrom } from './seeded.js';
 
 /** A message is one line with no stack trace. */
 export function oneLine(stderr: string): boolean {

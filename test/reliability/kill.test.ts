@@ -11,32 +11,16 @@
  * Seeded (SVSEM_KILL_SEED), bounded (SVSEM_KILL_SECONDS, default 20).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, freshDb, svsem } from '../cli/helpers.js';
+import { CLI, freshDb, processGroup, svsem } from '../cli/helpers.js';
 import { generator, seedFrom } from './seeded.js';
 
 const SEED = seedFrom('SVSEM_KILL_SEED');
 const SECONDS = Number(process.env.SVSEM_KILL_SECONDS ?? 20);
 const INITIAL = 3;
-
-/** The pids of the processes in process group `pgid`, from /proc. */
-function groupOf(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return members;
-}
 
 const live = new Set<ChildProcess>();
 const groups = new Set<number>();
@@ -97,7 +81,7 @@ describe('kill anywhere', () => {
       await new Promise((r) => setTimeout(r, 30 + random() * 150));
       const w = Math.floor(random() * workers.length);
       const worker = workers[w]!;
-      const targets = groupOf(worker.pid!);
+      const targets = processGroup(worker.pid!);
       const victim = targets[Math.floor(random() * targets.length)];
       if (victim === undefined) continue;
       try {
@@ -114,7 +98,7 @@ describe('kill anywhere', () => {
     console.log(`kill.test.ts: ${invocations} svsem invocations, ${kills} kills`);
 
     // One more command settles what the dead left; then look at the file itself.
-    for (let i = 0; i < 50 && [...groups].some((g) => groupOf(g).length > 0); i++) {
+    for (let i = 0; i < 50 && [...groups].some((g) => processGroup(g).length > 0); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(svsem(db, 'semctl', guarded, 'getval', '0').stdout).toBe(`${INITIAL}\n`);
