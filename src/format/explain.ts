@@ -55,10 +55,13 @@ function resolvedText(note: Extract<Note, { kind: 'resolved' }>): string {
 }
 
 function createdText(note: Extract<Note, { kind: 'created' }>): string {
-  const which = note.key === 0 ? 'IPC_PRIVATE: always a new set' : `no set has key ${formatKey(note.key)}: IPC_CREAT makes one`;
+  const which = note.key === 0
+    ? 'IPC_PRIVATE: always a new set'
+    : `no set has key ${formatKey(note.key)}: IPC_CREAT makes one`;
   const mode = note.mode.toString(8).padStart(4, '0');
   const values = note.init === undefined
-    ? 'every value 0 (setting them with SETVAL is a second step another process can see in between; --init avoids it)'
+    ? 'every value 0 (setting them with SETVAL is a second step another process can see in ' +
+      'between; --init avoids it)'
     : `every value ${note.init} (--init, in the same step: no process sees the set before)`;
   return `${which}, set ${note.semid} (index ${note.index}, sequence ${note.seq}: id = ` +
     `${note.seq} * 32768 + ${note.index}), ${plural(note.nsems, 'semaphore')}, mode ${mode}, ${values}`;
