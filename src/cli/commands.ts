@@ -6,7 +6,8 @@ import type { CommandSpec, OptionSpec } from './spec.js';
 
 const owner: OptionSpec = {
   name: 'owner', kind: 'value', value: 'PID',
-  describe: 'the process the change acts for: sempid and SEM_UNDO owner (default: the parent, your shell)',
+  describe: 'the process the change acts for: sempid and SEM_UNDO owner ' +
+    '(default: the parent, your shell)',
 };
 
 const init: OptionSpec = {
@@ -23,9 +24,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'nsems', describe: 'number of semaphores (needed to create)', optional: true },
     ],
     options: [
-      { name: 'create', short: 'c', kind: 'flag', describe: 'IPC_CREAT: create the set if the key has none' },
-      { name: 'excl', short: 'x', kind: 'flag', describe: 'IPC_EXCL: with --create, fail if the key has a set' },
-      { name: 'mode', short: 'm', kind: 'value', value: 'MODE', describe: 'octal permission bits of semflg (default 0600 with --create, else 0)' },
+      {
+        name: 'create', short: 'c', kind: 'flag',
+        describe: 'IPC_CREAT: create the set if the key has none',
+      },
+      {
+        name: 'excl', short: 'x', kind: 'flag',
+        describe: 'IPC_EXCL: with --create, fail if the key has a set',
+      },
+      {
+        name: 'mode', short: 'm', kind: 'value', value: 'MODE',
+        describe: 'octal permission bits of semflg (default 0600 with --create, else 0)',
+      },
       init,
     ],
     examples: [
@@ -39,12 +49,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'perform semaphore operations atomically, sleeping if they must wait',
     positionals: [
       { name: 'semid', describe: 'the set' },
-      { name: 'ops', describe: 'SEMNUM:DELTA[:FLAGS] (flags n = IPC_NOWAIT, u = SEM_UNDO), or 0-1, 1+2u, 0=0', variadic: true },
+      {
+        name: 'ops', variadic: true,
+        describe: 'SEMNUM:DELTA[:FLAGS] (flags n = IPC_NOWAIT, u = SEM_UNDO), or 0-1, 1+2u, 0=0',
+      },
     ],
     options: [
-      { name: 'nowait', short: 'n', kind: 'flag', describe: 'IPC_NOWAIT on every op: fail with EAGAIN instead of sleeping' },
-      { name: 'undo', short: 'u', kind: 'flag', describe: 'SEM_UNDO on every op: undone when the owner exits' },
-      { name: 'timeout', short: 't', kind: 'value', value: 'SECONDS', describe: 'semtimedop: give up after SECONDS (fractions allowed; 0 tries once)' },
+      {
+        name: 'nowait', short: 'n', kind: 'flag',
+        describe: 'IPC_NOWAIT on every op: fail with EAGAIN instead of sleeping',
+      },
+      {
+        name: 'undo', short: 'u', kind: 'flag',
+        describe: 'SEM_UNDO on every op: undone when the owner exits',
+      },
+      {
+        name: 'timeout', short: 't', kind: 'value', value: 'SECONDS',
+        describe: 'semtimedop: give up after SECONDS (fractions allowed; 0 tries once)',
+      },
       owner,
     ],
     examples: [
@@ -58,7 +80,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'semctl',
     summary: 'read or change a set: getval, setval, getall, setall, stat, set, rmid, info...',
     positionals: [
-      { name: 'words', describe: 'SEMID CMD [ARG...], or info | seminfo | semstat INDEX | semstat-any INDEX', variadic: true },
+      {
+        name: 'words', variadic: true,
+        describe: 'SEMID CMD [ARG...], or info | seminfo | semstat INDEX | semstat-any INDEX',
+      },
     ],
     options: [
       { name: 'uid', kind: 'value', value: 'UID', describe: 'set: the new owner' },
@@ -79,18 +104,39 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     options: [
       { name: 'semaphores', short: 's', kind: 'flag', describe: 'semaphore sets (the default)' },
-      { name: 'all', short: 'a', kind: 'flag', describe: 'every resource: here, the semaphore sets' },
-      { name: 'shmems', short: 'm', kind: 'flag', describe: 'shared memory (not emulated)', hidden: true },
-      { name: 'queues', short: 'q', kind: 'flag', describe: 'message queues (not emulated)', hidden: true },
+      {
+        name: 'all', short: 'a', kind: 'flag',
+        describe: 'every resource: here, the semaphore sets',
+      },
+      {
+        name: 'shmems', short: 'm', kind: 'flag', hidden: true,
+        describe: 'shared memory (not emulated)',
+      },
+      {
+        name: 'queues', short: 'q', kind: 'flag', hidden: true,
+        describe: 'message queues (not emulated)',
+      },
       { name: 'id', short: 'i', kind: 'value', value: 'ID', describe: 'the details of one set' },
       { name: 'limits', short: 'l', kind: 'flag', describe: 'the limits' },
-      { name: 'summary', short: 'u', kind: 'flag', describe: 'how many sets and semaphores are in use' },
+      {
+        name: 'summary', short: 'u', kind: 'flag',
+        describe: 'how many sets and semaphores are in use',
+      },
       { name: 'time', short: 't', kind: 'flag', describe: 'last operation and last change times' },
       { name: 'creator', short: 'c', kind: 'flag', describe: 'creators and owners' },
-      { name: 'pid', short: 'p', kind: 'flag', describe: 'creator and last-operator pids (none for semaphores)' },
-      { name: 'bytes', short: 'b', kind: 'flag', describe: 'sizes in bytes (no effect on semaphores)' },
+      {
+        name: 'pid', short: 'p', kind: 'flag',
+        describe: 'creator and last-operator pids (none for semaphores)',
+      },
+      {
+        name: 'bytes', short: 'b', kind: 'flag',
+        describe: 'sizes in bytes (no effect on semaphores)',
+      },
       { name: 'human', kind: 'flag', describe: 'readable sizes (no effect on semaphores)' },
-      { name: 'holders', kind: 'flag', describe: 'who holds (undo) and who waits for what, and for how long' },
+      {
+        name: 'holders', kind: 'flag',
+        describe: 'who holds (undo) and who waits for what, and for how long',
+      },
     ],
     examples: [
       ['svsem ipcs', 'every set, as ipcs -s lists them'],
@@ -104,9 +150,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'make a semaphore set with a random key, as util-linux ipcmk -S does',
     positionals: [],
     options: [
-      { name: 'semaphore', short: 'S', kind: 'value', value: 'NSEMS', describe: 'the number of semaphores' },
-      { name: 'mode', short: 'p', kind: 'value', value: 'MODE', describe: 'octal permissions (default 0644)' },
-      { name: 'key', short: 'k', kind: 'value', value: 'KEY', describe: 'this key instead of a random one (svsem extension)' },
+      {
+        name: 'semaphore', short: 'S', kind: 'value', value: 'NSEMS',
+        describe: 'the number of semaphores',
+      },
+      {
+        name: 'mode', short: 'p', kind: 'value', value: 'MODE',
+        describe: 'octal permissions (default 0644)',
+      },
+      {
+        name: 'key', short: 'k', kind: 'value', value: 'KEY',
+        describe: 'this key instead of a random one (svsem extension)',
+      },
       init,
     ],
     examples: [['svsem ipcmk -S 2 -p 0600', 'a set of two semaphores only you may use']],
@@ -115,11 +170,22 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'ipcrm',
     summary: 'remove semaphore sets by id or key, as util-linux ipcrm does',
-    positionals: [{ name: 'legacy', describe: 'the old syntax: sem ID...', variadic: true, optional: true }],
+    positionals: [
+      { name: 'legacy', describe: 'the old syntax: sem ID...', variadic: true, optional: true },
+    ],
     options: [
-      { name: 'semaphore-id', short: 's', kind: 'list', value: 'ID', describe: 'remove the set with this id' },
-      { name: 'semaphore-key', short: 'S', kind: 'list', value: 'KEY', describe: 'remove the set with this key' },
-      { name: 'all', short: 'a', kind: 'optional', value: 'sem', describe: 'remove every set you may (--all or --all=sem)' },
+      {
+        name: 'semaphore-id', short: 's', kind: 'list', value: 'ID',
+        describe: 'remove the set with this id',
+      },
+      {
+        name: 'semaphore-key', short: 'S', kind: 'list', value: 'KEY',
+        describe: 'remove the set with this key',
+      },
+      {
+        name: 'all', short: 'a', kind: 'optional', value: 'sem',
+        describe: 'remove every set you may (--all or --all=sem)',
+      },
       { name: 'verbose', short: 'v', kind: 'flag', describe: 'say what is being removed' },
     ],
     examples: [['svsem ipcrm -s 3 -S 0x1234', 'remove set 3 and the set with key 0x1234']],
@@ -130,7 +196,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'print the IPC key ftok(3) derives from a path and a project id',
     positionals: [
       { name: 'path', describe: 'an existing file' },
-      { name: 'proj', describe: 'project id: a number or one character (default 1)', optional: true },
+      {
+        name: 'proj', optional: true,
+        describe: 'project id: a number or one character (default 1)',
+      },
     ],
     options: [],
     examples: [["svsem ftok /etc/passwd A", "the key of ftok(\"/etc/passwd\", 'A')"]],
@@ -141,7 +210,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'a guided walkthrough of System V semaphores, run for real on a scratch registry',
     positionals: [],
     options: [
-      { name: 'pause', kind: 'flag', describe: 'wait for Enter between steps (when stdin is a terminal)' },
+      {
+        name: 'pause', kind: 'flag',
+        describe: 'wait for Enter between steps (when stdin is a terminal)',
+      },
     ],
     examples: [
       ['svsem tour', 'the whole tour, as one transcript'],
@@ -152,17 +224,37 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'run',
     summary: 'run a command while holding K units of a semaphore; crash-safe',
-    positionals: [{ name: 'command', describe: 'the command to run, and its arguments', variadic: true, optional: true }],
+    positionals: [
+      {
+        name: 'command', describe: 'the command to run, and its arguments',
+        variadic: true, optional: true,
+      },
+    ],
     options: [
       { name: 'id', kind: 'value', value: 'SEMID', describe: 'the set, by id' },
       { name: 'key', kind: 'value', value: 'KEY', describe: 'the set, by key' },
-      { name: 'create', kind: 'value', value: 'NSEMS', describe: 'with --key: create a set of NSEMS semaphores if the key has none' },
-      { name: 'init', kind: 'value', value: 'VALUE', describe: 'with --create: the initial value of each semaphore' },
+      {
+        name: 'create', kind: 'value', value: 'NSEMS',
+        describe: 'with --key: create a set of NSEMS semaphores if the key has none',
+      },
+      {
+        name: 'init', kind: 'value', value: 'VALUE',
+        describe: 'with --create: the initial value of each semaphore',
+      },
       { name: 'sem', kind: 'value', value: 'N', describe: 'the semaphore number (default 0)' },
       { name: 'count', kind: 'value', value: 'K', describe: 'the units to take (default 1)' },
-      { name: 'nowait', short: 'n', kind: 'flag', describe: 'fail at once if the units are not free' },
-      { name: 'timeout', short: 't', kind: 'value', value: 'SECONDS', describe: 'give up after SECONDS' },
-      { name: 'conflict-exit-code', short: 'E', kind: 'value', value: 'STATUS', describe: 'exit status when the units cannot be taken (default 1)' },
+      {
+        name: 'nowait', short: 'n', kind: 'flag',
+        describe: 'fail at once if the units are not free',
+      },
+      {
+        name: 'timeout', short: 't', kind: 'value', value: 'SECONDS',
+        describe: 'give up after SECONDS',
+      },
+      {
+        name: 'conflict-exit-code', short: 'E', kind: 'value', value: 'STATUS',
+        describe: 'exit status when the units cannot be taken (default 1)',
+      },
     ],
     optionsFirst: true,
     examples: [
@@ -176,10 +268,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'run svsem command lines from stdin against one open registry',
     positionals: [],
     options: [
-      { name: 'bail', kind: 'flag', describe: 'stop at the first line that fails and exit with its status' },
+      {
+        name: 'bail', kind: 'flag',
+        describe: 'stop at the first line that fails and exit with its status',
+      },
       {
         name: 'owner', kind: 'value', value: 'PID',
-        describe: 'the acting process of every line without an --owner of its own (default: the parent, your shell)',
+        describe: 'the acting process of every line without an --owner of its own ' +
+          '(default: the parent, your shell)',
       },
     ],
     examples: [
@@ -193,8 +289,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'a live view of the sets, or of one set\'s semaphores, waiters and holders',
     positionals: [{ name: 'semid', describe: 'show this set in detail', optional: true }],
     options: [
-      { name: 'interval', kind: 'value', value: 'SECONDS', describe: 'also refresh this often when nothing signals a change (default 1)' },
-      { name: 'count', kind: 'value', value: 'N', describe: 'stop after N views (default: until q or Ctrl-C)' },
+      {
+        name: 'interval', kind: 'value', value: 'SECONDS',
+        describe: 'also refresh this often when nothing signals a change (default 1)',
+      },
+      {
+        name: 'count', kind: 'value', value: 'N',
+        describe: 'stop after N views (default: until q or Ctrl-C)',
+      },
     ],
     examples: [
       ['svsem watch', 'every set, refreshed as the registry changes'],
