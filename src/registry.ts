@@ -155,7 +155,8 @@ export class Registry {
     semctl.checkSetvalArg(id, value);
     return this.run((txn, nowMs, notes) => {
       const state = this.load(txn, id);
-      txn.saveSet(state, semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs, notes));
+      const change = semctl.setVal(state, this.credentials, semnum, value, actor.pid, nowMs, notes);
+      txn.saveSet(state, change);
     });
   }
 
@@ -279,7 +280,8 @@ export class Registry {
         return options.signal?.aborted ? interrupted() : timedOut(timeoutMs ?? 0);
       }
       return txn.insertPending(state.header.id, {
-        sops, owner, waiter, blocked: step.blocked, since: nowMs, cmdline: describe(options.cmdline),
+        sops, owner, waiter, blocked: step.blocked, since: nowMs,
+        cmdline: describe(options.cmdline),
       });
     });
     if (seq instanceof SemError) throw seq;
@@ -383,7 +385,8 @@ function describe(cmdline: SemopOptions['cmdline']): string {
 
 function ownerExited(owner: ProcessRef): SemError {
   return new SemError('ESRCH',
-    `process ${owner.pid}, which the operation acts for (--owner, else svsem's parent), has exited`);
+    `process ${owner.pid}, which the operation acts for (--owner, else svsem's parent), ` +
+    'has exited');
 }
 
 function interrupted(): SemError {

@@ -58,7 +58,7 @@ export const stdio: Output = {
   err: (line) => writeAll(2, line + '\n'),
 };
 
-/** A signal the user can fire (SIGINT, SIGTERM, SIGHUP; Ctrl-C in the shell) while a command waits. */
+/** What the user can fire while a command waits: SIGINT, SIGTERM, SIGHUP; Ctrl-C in the shell. */
 export interface Interrupts {
   readonly signal: AbortSignal;
   release(): void;
@@ -132,8 +132,9 @@ export function ownerProcess(ownerOption: string | undefined, undo = false): Pro
 }
 
 export function orphanedUndo(): SemError {
-  return new SemError('ESRCH', "svsem's parent is init (pid 1): the shell that ran it had exited, " +
-    'and nothing would ever undo this SEM_UNDO adjustment; name its owner with --owner PID');
+  return new SemError('ESRCH', "svsem's parent is init (pid 1): the shell that ran it had " +
+    'exited, and nothing would ever undo this SEM_UNDO adjustment; ' +
+    'name its owner with --owner PID');
 }
 
 /** SIGINT, SIGTERM and SIGHUP turned into an AbortSignal while a command waits. */

@@ -38,7 +38,9 @@ function synopsis(spec: CommandSpec): string {
 
 function withCommand(y: Argv, spec: CommandSpec, aliases = true): Argv {
   return y.command(synopsis(spec), spec.summary, (sub) => {
-    for (const p of spec.positionals) sub = sub.positional(p.name, { type: 'string', describe: p.describe });
+    for (const p of spec.positionals) {
+      sub = sub.positional(p.name, { type: 'string', describe: p.describe });
+    }
     sub = withOptions(sub, spec.options, aliases);
     for (const [cmd, what] of spec.examples) sub = sub.example(cmd, what);
     return sub;
@@ -60,19 +62,24 @@ async function helpText(words: readonly string[]): Promise<string> {
     const spec = findCommand(name);
     if (spec === undefined) throw new UsageError(`unknown command '${name}'`);
     let y = base([]).usage(`svsem ${synopsis(spec)}\n\n${spec.summary}`);
-    for (const p of spec.positionals) y = y.positional(p.name, { type: 'string', describe: p.describe });
+    for (const p of spec.positionals) {
+      y = y.positional(p.name, { type: 'string', describe: p.describe });
+    }
     y = withOptions(y, spec.options);
     if (spec.options.length > 0) y = y.group(spec.options.map((o) => o.name), 'Options:');
-    y = y.group(GLOBAL_OPTIONS.filter((o) => o.name !== 'help').map((o) => o.name), 'Global options:');
+    const globals = GLOBAL_OPTIONS.filter((o) => o.name !== 'help').map((o) => o.name);
+    y = y.group(globals, 'Global options:');
     for (const [cmd, what] of spec.examples) y = y.example(cmd, what);
     return y.getHelp();
   }
-  let y = base([]).usage('svsem COMMAND [ARGS]\n\nSystem V semaphores for the shell, kept in a SQLite registry.');
+  let y = base([])
+    .usage('svsem COMMAND [ARGS]\n\nSystem V semaphores for the shell, kept in a SQLite registry.');
   for (const spec of COMMANDS) y = withCommand(y, spec);
   y = y.command('completion', 'print a bash or zsh completion script')
     .example('svsem semget 0x5eed 1 -c --init 1', 'find or create a mutex')
     .example('svsem COMMAND --help', 'the options and examples of one command')
-    .epilog('Exit status: 0, the errno of a failed operation, 64 usage, 74 registry unusable. See svsem(1).');
+    .epilog('Exit status: 0, the errno of a failed operation, 64 usage, 74 registry unusable, ' +
+      '75 registry locked. See svsem(1).');
   return y.getHelp();
 }
 

@@ -17,6 +17,14 @@ export function parseInteger(text: string, what: string, min = -Infinity, max = 
 }
 
 /** A key: decimal, 0x hex, or IPC_PRIVATE; any 32-bit pattern, kept as key_t (signed). */
+/**
+ * --init VALUE of semget and ipcmk: any int, so that a value beyond 0..SEMVMX is the semantics'
+ * ERANGE rather than a usage error.
+ */
+export function parseInitValue(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseInteger(text, 'init value', -0x80000000, 0x7fffffff);
+}
+
 export function parseKey(text: string): SemKey {
   const t = text.trim();
   if (/^ipc_private$/i.test(t)) return asKey(0);
@@ -67,7 +75,9 @@ export function parseSops(words: readonly string[], nowait: boolean, undo: boole
       if (semop < -32768 || semop > 32767) {
         throw new UsageError(`operation '${part}': delta outside -32768..32767 (a short)`);
       }
-      sops.push({ semnum, semop, nowait: nowait || flags.includes('n'), undo: undo || flags.includes('u') });
+      sops.push({
+        semnum, semop, nowait: nowait || flags.includes('n'), undo: undo || flags.includes('u'),
+      });
     }
   }
   return sops;

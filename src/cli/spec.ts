@@ -54,9 +54,18 @@ export interface CommandSpec {
 
 /** The options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { name: 'db', kind: 'value', value: 'PATH', describe: 'the registry file (default: $SVSEM_DB, else ~/.local/state/svsem/registry.db)' },
+  {
+    name: 'db', kind: 'value', value: 'PATH',
+    describe: 'the registry file (default: $SVSEM_DB, else ~/.local/state/svsem/registry.db)',
+  },
   { name: 'json', kind: 'flag', describe: 'print data as JSON' },
-  { name: 'as', kind: 'value', value: 'UID[:GID]', describe: 'act with these credentials (root only)' },
-  { name: 'explain', kind: 'flag', describe: 'say on stderr, step by step, what the semantics did' },
+  {
+    name: 'as', kind: 'value', value: 'UID[:GID]',
+    describe: 'act with these credentials (root only)',
+  },
+  {
+    name: 'explain', kind: 'flag',
+    describe: 'say on stderr, step by step, what the semantics did',
+  },
   { name: 'help', short: 'h', kind: 'flag', describe: 'show help' },
 ];

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { stringOption, type ParsedArgs } from '../cli/argv.js';
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
-import { parseInteger, parseKey, parseMode } from '../cli/parse.js';
+import { parseInitValue, parseInteger, parseKey, parseMode } from '../cli/parse.js';
 import { asKey } from '../core/types.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
@@ -14,8 +14,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const keyText = stringOption(args, 'key');
   // util-linux draws the key from 4 random bytes and passes IPC_CREAT without IPC_EXCL.
   const key = keyText === undefined ? asKey(randomBytes(4).readInt32LE(0)) : parseKey(keyText);
-  const initText = stringOption(args, 'init');
-  const init = initText === undefined ? undefined : parseInteger(initText, 'init value', -0x80000000, 0x7fffffff);
+  const init = parseInitValue(stringOption(args, 'init'));
   const id = await ctx.registry().semget({ key, nsems, create: true, excl: false, mode, init });
   ctx.io.out(ctx.json ? JSON.stringify({ semid: id, key }) : `Semaphore id: ${id}`);
 }

@@ -64,7 +64,8 @@ function plan(args: ParsedArgs): Removal {
   };
   const ids = [...listOption(args, 'semaphore-id'), ...legacy.slice(1)]
     .map((text) => ({ text, id: number(text) }));
-  const keys = listOption(args, 'semaphore-key').map((text) => ({ text, key: asKey(number(text)) }));
+  const keys = listOption(args, 'semaphore-key')
+    .map((text) => ({ text, key: asKey(number(text)) }));
   if (ids.length === 0 && keys.length === 0 && all === undefined) {
     throw new UsageError('bad usage: give -s ID, -S KEY or --all');
   }
@@ -72,7 +73,12 @@ function plan(args: ParsedArgs): Removal {
 }
 
 /** Removes what `removal` names, reporting each failure; returns true if all went well. */
-async function removeAll(r: Registry, removal: Removal, io: Output, verbose: boolean): Promise<boolean> {
+async function removeAll(
+  r: Registry,
+  removal: Removal,
+  io: Output,
+  verbose: boolean,
+): Promise<boolean> {
   let ok = true;
   const fail = (line: string) => {
     ok = false;

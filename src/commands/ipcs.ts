@@ -88,8 +88,10 @@ function holdersView(sets: readonly SetState[], now: number): HoldersView {
     const semid = header.id;
     const key = header.perm.key;
     for (const u of undo) {
-      const semadj = [...u.semadj].sort(([a], [b]) => a - b).map(([semnum, adj]) => ({ semnum, semadj: adj }));
-      holders.push({ semid, key, pid: u.owner.pid, command: cmdline(u.owner.pid), semadj, since: u.since });
+      const semadj = [...u.semadj].sort(([a], [b]) => a - b)
+        .map(([semnum, adj]) => ({ semnum, semadj: adj }));
+      const pid = u.owner.pid;
+      holders.push({ semid, key, pid, command: cmdline(pid), semadj, since: u.since });
     }
     for (const op of pending) {
       waiters.push({

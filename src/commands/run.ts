@@ -105,7 +105,9 @@ function runChild(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Chil
 /** The exit status and message for a command that could not be started, as env(1) gives them. */
 function startFailure(argv0: string, err: NodeJS.ErrnoException): { status: number; line: string } {
   const status = err.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
-  const why = err.code === 'ENOENT' ? 'command not found' : `cannot run it (${err.code ?? err.message})`;
+  const why = err.code === 'ENOENT'
+    ? 'command not found'
+    : `cannot run it (${err.code ?? err.message})`;
   return { status, line: `svsem run: ${argv0}: ${why}` };
 }
 
@@ -116,8 +118,11 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const id = await findSet(r, p.set);
   const interrupts = ctx.interrupts();
   try {
-    await r.semop(id, [{ semnum: p.semnum, semop: -p.count, nowait: p.nowait, undo: true }],
-      { owner: me, timeoutMs: p.timeoutMs, signal: interrupts.signal, cmdline: () => cmdline(process.pid) });
+    const take = { semnum: p.semnum, semop: -p.count, nowait: p.nowait, undo: true };
+    await r.semop(id, [take], {
+      owner: me, timeoutMs: p.timeoutMs, signal: interrupts.signal,
+      cmdline: () => cmdline(process.pid),
+    });
   } catch (err) {
     if (isSemError(err, 'EAGAIN')) throw new ExitStatus(p.conflictExit);
     throw err;
@@ -127,7 +132,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   let end: ChildEnd;
   try {
     end = await runChild(p.argv, {
-      ...process.env, SVSEM_ID: String(id), SVSEM_SEMNUM: String(p.semnum), SVSEM_COUNT: String(p.count),
+      ...process.env,
+      SVSEM_ID: String(id), SVSEM_SEMNUM: String(p.semnum), SVSEM_COUNT: String(p.count),
     });
   } finally {
     await r.exit(me);

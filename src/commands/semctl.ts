@@ -68,11 +68,12 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
     ? ctx.actingProcess(stringOption(args, 'owner')) : undefined;
   const ipcSet = c.cmd === 'set' ? {
     uid: optionalId(args, 'uid'), gid: optionalId(args, 'gid'),
-    mode: stringOption(args, 'mode') === undefined ? undefined : parseMode(stringOption(args, 'mode')!),
+    mode: optionalMode(stringOption(args, 'mode')),
   } : undefined;
 
   const r = ctx.registry();
-  const print = (plain: string, json: unknown) => ctx.io.out(ctx.json ? JSON.stringify(json) : plain);
+  const print = (plain: string, json: unknown) =>
+    ctx.io.out(ctx.json ? JSON.stringify(json) : plain);
   const { id, cmd, nums } = c;
   switch (cmd) {
     case 'getval':
@@ -106,6 +107,10 @@ function optionalId(args: ParsedArgs, name: 'uid' | 'gid'): number | undefined {
   return text === undefined ? undefined : parseInteger(text, name, -1, 0xffffffff);
 }
 
+function optionalMode(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseMode(text);
+}
+
 async function runSetless(cmd: string, params: readonly string[], ctx: Context): Promise<void> {
   const wanted = cmd === 'semstat' || cmd === 'semstat-any' ? 1 : 0;
   if (params.length !== wanted) throw new UsageError(`${cmd} takes ${wanted} argument(s)`);
@@ -118,5 +123,6 @@ async function runSetless(cmd: string, params: readonly string[], ctx: Context):
     return;
   }
   const h = await r.semStat(index, cmd === 'semstat-any');
-  ctx.io.out(ctx.json ? JSON.stringify({ semid: h.id, ...statJson(h) }) : `semid=${h.id} ${statLine(h)}`);
+  const json = { semid: h.id, ...statJson(h) };
+  ctx.io.out(ctx.json ? JSON.stringify(json) : `semid=${h.id} ${statLine(h)}`);
 }

@@ -1,7 +1,7 @@
 /** svsem semget KEY [NSEMS]: find or create a set and print its id. */
 import { flagOption, stringOption, type ParsedArgs } from '../cli/argv.js';
 import type { Context } from '../cli/context.js';
-import { parseInteger, parseKey, parseMode } from '../cli/parse.js';
+import { parseInitValue, parseInteger, parseKey, parseMode } from '../cli/parse.js';
 import type { SemgetRequest } from '../core/semget.js';
 
 export function toRequest(args: ParsedArgs): SemgetRequest {
@@ -16,7 +16,7 @@ export function toRequest(args: ParsedArgs): SemgetRequest {
     // As in C, the mode bits are also the access asked of an existing set: a plain lookup asks
     // for none, a create for what the new set would grant its owner.
     mode: parseMode(stringOption(args, 'mode') ?? (create ? '0600' : '0')),
-    init: init === undefined ? undefined : parseInteger(init, 'init value', -0x80000000, 0x7fffffff),
+    init: parseInitValue(init),
   };
 }
 

@@ -52,7 +52,7 @@ async function snapshot(registry: Registry, id: number | undefined): Promise<Wat
   }
 }
 
-/** What wakes the loop: a change of the registry (coalesced), the interval, or a request to quit. */
+/** What wakes the loop: a registry change (coalesced), the interval, or a request to quit. */
 class Trigger {
   private resolve: ((quit: boolean) => void) | undefined;
   private changeTimer: NodeJS.Timeout | undefined;
@@ -129,7 +129,8 @@ class TerminalScreen implements Screen {
     const lines = [headline(this.location, nowMs, this.style, hint), '',
       ...formatView(view, this.names, nowMs, this.style)].slice(0, height);
     // Home, each line cut to the window and cleared to its end, then clear below.
-    process.stdout.write('\x1b[H' + lines.map((l) => fitWidth(l, width) + '\x1b[K').join('\n') + '\x1b[J');
+    const body = lines.map((l) => fitWidth(l, width) + '\x1b[K').join('\n');
+    process.stdout.write('\x1b[H' + body + '\x1b[J');
   }
 
   close(): void {
@@ -175,8 +176,9 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<void> {
   const trigger = new Trigger(intervalMs);
   const names = readNames().users;
   const live = process.stdout.isTTY === true && !flagOption(args, 'json');
+  const colour = makeStyle(!process.env.NO_COLOR);
   const screen: Screen = live
-    ? new TerminalScreen(registry.store.location, names, makeStyle(!process.env.NO_COLOR), () => trigger.quit())
+    ? new TerminalScreen(registry.store.location, names, colour, () => trigger.quit())
     : new StreamScreen(ctx, names);
   const stopWatching = watchChanges(registry.store.location, () => trigger.changed());
   const interrupts = ctx.interrupts();

@@ -53,6 +53,8 @@ export function exitUndo(
  * that no longer exists (with SEM_UNDO, leave adjustments nobody will ever undo in its lifetime).
  */
 export function discardProcess(state: SetState, proc: ProcessRef): SetState {
-  const pending = state.pending.filter((op) => !sameProcess(op.waiter, proc) && !sameProcess(op.owner, proc));
+  const concerns = (op: SetState['pending'][number]) =>
+    sameProcess(op.waiter, proc) || sameProcess(op.owner, proc);
+  const pending = state.pending.filter((op) => !concerns(op));
   return pending.length === state.pending.length ? state : { ...state, pending };
 }

@@ -11,7 +11,10 @@ export type SopVerdict = 'ok' | 'blocks' | 'EAGAIN' | 'ERANGE' | 'ERANGE-undo';
 
 export type Note =
   /** A semop attempt begins: for the caller, or re-evaluating sleeping operation `seq`. */
-  | { readonly kind: 'attempt'; readonly pid: number; readonly sops: readonly Sembuf[]; readonly seq?: number }
+  | {
+    readonly kind: 'attempt'; readonly pid: number; readonly sops: readonly Sembuf[];
+    readonly seq?: number;
+  }
   /** One sop evaluated against the value the earlier sops of the call left. */
   | {
     readonly kind: 'sop'; readonly index: number; readonly sop: Sembuf; readonly value: number;
@@ -24,17 +27,27 @@ export type Note =
   /** The queue of sleeping operations is scanned after a change (update_queue()). */
   | { readonly kind: 'scan'; readonly waiting: number }
   /** A sleeping operation stays asleep, now counted here. */
-  | { readonly kind: 'still'; readonly seq: number; readonly pid: number; readonly blocked: BlockedOn }
+  | {
+    readonly kind: 'still'; readonly seq: number; readonly pid: number;
+    readonly blocked: BlockedOn;
+  }
   /** A sleeping operation resolved for its waiter. */
-  | { readonly kind: 'resolved'; readonly seq: number; readonly pid: number; readonly result: 'done' | 'EAGAIN' | 'ERANGE' | 'EIDRM' }
+  | {
+    readonly kind: 'resolved'; readonly seq: number; readonly pid: number;
+    readonly result: 'done' | 'EAGAIN' | 'ERANGE' | 'EIDRM';
+  }
   | { readonly kind: 'time'; readonly field: 'otime' | 'ctime'; readonly seconds: number }
   /** SETVAL or SETALL wrote a value. */
-  | { readonly kind: 'set'; readonly semnum: number; readonly from: number; readonly to: number; readonly pid: number }
+  | {
+    readonly kind: 'set'; readonly semnum: number; readonly from: number; readonly to: number;
+    readonly pid: number;
+  }
   /** SETVAL/SETALL cleared adjustments of `records` undo records (semnum undefined: all). */
   | { readonly kind: 'undo-cleared'; readonly semnum?: number; readonly records: number }
   /** An owner's exit adjusted a semaphore (clamped to 0..SEMVMX). */
   | {
-    readonly kind: 'exit-adjust'; readonly pid: number; readonly semnum: number; readonly semadj: number;
+    readonly kind: 'exit-adjust'; readonly pid: number; readonly semnum: number;
+    readonly semadj: number;
     readonly from: number; readonly to: number;
   }
   /** A process the registry refers to was found gone. */
@@ -43,7 +56,10 @@ export type Note =
   | { readonly kind: 'woken'; readonly result: string }
   | { readonly kind: 'withdrawn'; readonly reason: string }
   /** semget found the key's set, which it leaves as it is. */
-  | { readonly kind: 'found'; readonly key: number; readonly semid: number; readonly initIgnored: boolean }
+  | {
+    readonly kind: 'found'; readonly key: number; readonly semid: number;
+    readonly initIgnored: boolean;
+  }
   /** semget made a set (newary()): its id from index and sequence number, and what it holds. */
   | {
     readonly kind: 'created'; readonly key: number; readonly semid: number; readonly index: number;

@@ -24,7 +24,7 @@ export const IPC_MIN_CYCLE = 64;
 /** Sequence numbers run 0 .. SEQ_MAX - 1 (ipcid_seq_max(): INT_MAX >> 15). */
 export const SEQ_MAX = 65535;
 
-/** Reported only by IPC_INFO/SEM_INFO; compile-time constants in Linux (include/uapi/linux/sem.h). */
+/** Reported only by IPC_INFO/SEM_INFO; constants in Linux (include/uapi/linux/sem.h). */
 export const SEMMAP = SEMMNS;
 export const SEMMNU = SEMMNS;
 export const SEMUME = SEMOPM;

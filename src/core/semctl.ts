@@ -45,7 +45,8 @@ function checkAlter(header: SemSetHeader, cred: Credentials): void {
 function checkSemnum(header: SemSetHeader, semnum: number): void {
   if (!Number.isInteger(semnum) || semnum < 0 || semnum >= header.nsems) {
     throw new SemError('EINVAL',
-      `semaphore ${semnum} is outside the set's ${header.nsems} semaphores (0..${header.nsems - 1})`);
+      `semaphore ${semnum} is outside the set's ${header.nsems} semaphores ` +
+      `(0..${header.nsems - 1})`);
   }
 }
 
@@ -116,7 +117,8 @@ export function setVal(
   notes?.push({ kind: 'set', semnum, from: work.semval(semnum), to: value, pid });
   work.setSem(semnum, { semval: value, sempid: pid });
   for (const record of work.undo) record.semadj.delete(semnum);
-  if (work.undo.length > 0) notes?.push({ kind: 'undo-cleared', semnum, records: work.undo.length });
+  const records = work.undo.length;
+  if (records > 0) notes?.push({ kind: 'undo-cleared', semnum, records });
   return settle(work, nowMs);
 }
 

@@ -90,7 +90,8 @@ export function semget(
       `mode ${req.mode.toString(8).padStart(4, '0')} asks for access to set ${existing.id} ` +
       'that the caller does not have');
   }
-  notes?.push({ kind: 'found', key: req.key, semid: existing.id, initIgnored: req.init !== undefined });
+  const initIgnored = req.init !== undefined;
+  notes?.push({ kind: 'found', key: req.key, semid: existing.id, initIgnored });
   return { kind: 'found', id: existing.id };
 }
 

@@ -19,9 +19,16 @@ function counter(blocked: BlockedOn): string {
 }
 
 /** What a sop met and what followed from it. */
-function verdictText(sop: Sembuf, value: number, verdict: SopVerdict, semadj?: readonly [number, number]): string {
+function verdictText(
+  sop: Sembuf,
+  value: number,
+  verdict: SopVerdict,
+  semadj?: readonly [number, number],
+): string {
   const result = value + sop.semop;
-  const waitsFor = sop.semop === 0 ? `${value} is not zero` : `${value}${sop.semop} would be below 0`;
+  const waitsFor = sop.semop === 0
+    ? `${value} is not zero`
+    : `${value}${sop.semop} would be below 0`;
   switch (verdict) {
     case 'ok': {
       const change = sop.semop === 0 ? `${value}, zero: goes on` : `${value} becomes ${result}`;
@@ -44,7 +51,8 @@ function resolvedText(note: Extract<Note, { kind: 'resolved' }>): string {
   const who = `  sleeping operation #${note.seq} (pid ${note.pid})`;
   switch (note.result) {
     case 'done':
-      return `${who} can run now: performed for it, in arrival order; its semaphores' sempid is ${note.pid}`;
+      return `${who} can run now: performed for it, in arrival order; ` +
+        `its semaphores' sempid is ${note.pid}`;
     case 'EAGAIN':
       return `${who} now stops at an op with IPC_NOWAIT: it fails with EAGAIN, nothing applied`;
     case 'ERANGE':
@@ -64,7 +72,8 @@ function createdText(note: Extract<Note, { kind: 'created' }>): string {
       'between; --init avoids it)'
     : `every value ${note.init} (--init, in the same step: no process sees the set before)`;
   return `${which}, set ${note.semid} (index ${note.index}, sequence ${note.seq}: id = ` +
-    `${note.seq} * 32768 + ${note.index}), ${plural(note.nsems, 'semaphore')}, mode ${mode}, ${values}`;
+    `${note.seq} * 32768 + ${note.index}), ${plural(note.nsems, 'semaphore')}, ` +
+    `mode ${mode}, ${values}`;
 }
 
 /** One note as one line. */
@@ -78,31 +87,36 @@ export function explainNote(note: Note): string {
         verdictText(note.sop, note.value, note.verdict, note.semadj);
     case 'applied':
       return `every op can proceed: the values are stored; sempid of ` +
-        `${note.semnums.length === 1 ? 'semaphore' : 'semaphores'} ${note.semnums.join(', ')} is now ${note.pid}`;
+        `${note.semnums.length === 1 ? 'semaphore' : 'semaphores'} ${note.semnums.join(', ')} ` +
+        `is now ${note.pid}`;
     case 'sleeps':
       return `the call sleeps, counted in ${counter(note.blocked)}, until a change lets it ` +
         'run; whoever makes that change performs it for this call';
     case 'scan':
       return `${plural(note.waiting, 'sleeping operation')} looked at again, oldest first`;
     case 'still':
-      return `  sleeping operation #${note.seq} (pid ${note.pid}) still waits, counted in ${counter(note.blocked)}`;
+      return `  sleeping operation #${note.seq} (pid ${note.pid}) still waits, ` +
+        `counted in ${counter(note.blocked)}`;
     case 'resolved':
       return resolvedText(note);
     case 'time':
       return `${note.field} is now ${ctimeText(note.seconds)}`;
     case 'set':
-      return `semaphore ${note.semnum}: ${note.from} becomes ${note.to}; its sempid is now ${note.pid}`;
+      return `semaphore ${note.semnum}: ${note.from} becomes ${note.to}; ` +
+        `its sempid is now ${note.pid}`;
     case 'undo-cleared':
       return note.semnum === undefined
         ? `every undo adjustment on the set is cleared (${plural(note.records, 'record')})`
-        : `undo adjustments of semaphore ${note.semnum} are cleared (${plural(note.records, 'record')})`;
+        : `undo adjustments of semaphore ${note.semnum} are cleared ` +
+          `(${plural(note.records, 'record')})`;
     case 'exit-adjust': {
       const clamped = note.from + note.semadj !== note.to ? ` (clamped to 0..${SEMVMX})` : '';
       return `pid ${note.pid} has exited: its undo adjustment ${note.semadj} takes semaphore ` +
         `${note.semnum} from ${note.from} to ${note.to}${clamped}; its sempid is now ${note.pid}`;
     }
     case 'dead':
-      return `pid ${note.pid}, known to set ${note.semid}, is gone: doing what its exit would have done`;
+      return `pid ${note.pid}, known to set ${note.semid}, is gone: ` +
+        'doing what its exit would have done';
     case 'undo-record':
       return note.created
         ? `pid ${note.pid} gets an undo record on this set (made by the first SEM_UNDO call, ` +

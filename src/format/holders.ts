@@ -82,14 +82,15 @@ type TableConstructor = typeof import('cli-table3');
 /** The two tables as text; `Table` is cli-table3, loaded by the caller only for this view. */
 export function holdersText(view: HoldersView, Table: TableConstructor, colour: boolean): string {
   const style = colour ? {} : { head: [], border: [] };
-  const holders = new Table({ head: ['semid', 'key', 'pid', 'command', 'holds', 'for'], style });
-  for (const h of view.holders) {
-    holders.push([h.semid, formatKey(h.key), h.pid, shortCommand(h.command), holdsText(h), duration(view.now - h.since)]);
-  }
-  const waiters = new Table({ head: ['semid', 'key', 'pid', 'command', 'waits for', 'for'], style });
-  for (const w of view.waiters) {
-    waiters.push([w.semid, formatKey(w.key), w.pid, shortCommand(w.command), waitsText(w), duration(view.now - w.since)]);
-  }
+  const head = (what: string) => ['semid', 'key', 'pid', 'command', what, 'for'];
+  const cells = (row: HolderRow | WaiterRow, what: string) => [
+    row.semid, formatKey(row.key), row.pid, shortCommand(row.command), what,
+    duration(view.now - row.since),
+  ];
+  const holders = new Table({ head: head('holds'), style });
+  for (const h of view.holders) holders.push(cells(h, holdsText(h)));
+  const waiters = new Table({ head: head('waits for'), style });
+  for (const w of view.waiters) waiters.push(cells(w, waitsText(w)));
   return [
     'Holders (undo adjustments, given back when their owner exits):',
     view.holders.length > 0 ? holders.toString() : '  none',
@@ -110,7 +111,10 @@ export function holdersJson(view: HoldersView): unknown {
       semid: w.semid, key: w.key, keyHex: formatKey(w.key), pid: w.pid, waiterPid: w.waiterPid,
       command: w.command,
       ops: w.sops.map(({ semnum, semop, nowait, undo }) => ({ semnum, semop, nowait, undo })),
-      blockedOn: { semnum: w.blocked.semnum, count: w.blocked.kind === 'ncnt' ? 'ncount' : 'zcount' },
+      blockedOn: {
+        semnum: w.blocked.semnum,
+        count: w.blocked.kind === 'ncnt' ? 'ncount' : 'zcount',
+      },
       since: iso(w.since), forMs: view.now - w.since,
     })),
   };

@@ -203,7 +203,12 @@ function detailText(detail: SetDetail, names: UserNames, nowMs: number, style: S
 }
 
 /** The body of one snapshot: every line, without newlines. */
-export function formatView(view: WatchView, names: UserNames, nowMs: number, style: Style): string[] {
+export function formatView(
+  view: WatchView,
+  names: UserNames,
+  nowMs: number,
+  style: Style,
+): string[] {
   switch (view.kind) {
     case 'sets':
       return setsText(view.sets, names, style);

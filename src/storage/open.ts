@@ -38,12 +38,12 @@ export interface Migration {
   readonly file: string;
 }
 
-/** The package's db/ folder: the first one above this module (src/storage, dist/src/storage, dist/). */
+/** The package's db/ folder: the first above this module (src/storage, dist/src/storage, dist/). */
 function migrationsDir(): string {
   for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
     const candidate = fileURLToPath(new URL('db/', dir));
     if (existsSync(join(candidate, '0001-initial.sql'))) return candidate;
-    if (dir.pathname === '/') throw new Error('db/: the schema scripts are missing from the package');
+    if (dir.pathname === '/') throw new Error('db/: the package lacks its schema scripts');
   }
 }
 
@@ -71,7 +71,8 @@ export const SCHEMA_VERSION = 2;
 function prepareFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   try {
-    const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600);
+    const flags = constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW;
+    const fd = openSync(path, flags, 0o600);
     closeSync(fd);
     return;
   } catch (err) {

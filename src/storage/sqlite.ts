@@ -68,7 +68,8 @@ function procOf(row: Row, prefix: 'waiter' | 'owner'): ProcessRef {
 
 /** sops are stored as JSON [semnum, semop, flags] triples, flags a string of 'n' and 'u'. */
 function encodeSops(sops: readonly Sembuf[]): string {
-  return JSON.stringify(sops.map((s) => [s.semnum, s.semop, (s.nowait ? 'n' : '') + (s.undo ? 'u' : '')]));
+  const flags = (s: Sembuf) => (s.nowait ? 'n' : '') + (s.undo ? 'u' : '');
+  return JSON.stringify(sops.map((s) => [s.semnum, s.semop, flags(s)]));
 }
 
 function decodeSops(text: string): Sembuf[] {
@@ -86,7 +87,10 @@ function pendingOf(row: Row): PendingOp {
     sops: decodeSops(str(row, 'sops')),
     waiter: procOf(row, 'waiter'),
     owner: procOf(row, 'owner'),
-    blocked: { semnum: num(row, 'blocked_semnum'), kind: str(row, 'blocked_kind') as BlockedOn['kind'] },
+    blocked: {
+      semnum: num(row, 'blocked_semnum'),
+      kind: str(row, 'blocked_kind') as BlockedOn['kind'],
+    },
     since: num(row, 'since'),
     cmdline: str(row, 'cmdline'),
   };
@@ -111,17 +115,21 @@ const SQL = {
   undo: 'SELECT * FROM undo_record WHERE semid = :semid ORDER BY id',
   undoAdj: `SELECT a.record_id, a.semnum, a.semadj FROM undo_adj a
     JOIN undo_record r ON r.id = a.record_id WHERE r.semid = :semid`,
-  insertSet: `INSERT INTO sem_set (semid, idx, seq, key, uid, gid, cuid, cgid, mode, nsems, otime, ctime)
+  insertSet: `INSERT INTO sem_set
+      (semid, idx, seq, key, uid, gid, cuid, cgid, mode, nsems, otime, ctime)
     VALUES (:semid, :idx, :seq, :key, :uid, :gid, :cuid, :cgid, :mode, :nsems, :otime, :ctime)`,
-  insertSem: 'INSERT INTO semaphore (semid, semnum, semval, sempid) VALUES (:semid, :semnum, :semval, :sempid)',
-  updateSet: `UPDATE sem_set SET uid = :uid, gid = :gid, mode = :mode, otime = :otime, ctime = :ctime
+  insertSem: `INSERT INTO semaphore (semid, semnum, semval, sempid)
+    VALUES (:semid, :semnum, :semval, :sempid)`,
+  updateSet: `UPDATE sem_set
+    SET uid = :uid, gid = :gid, mode = :mode, otime = :otime, ctime = :ctime
     WHERE semid = :semid`,
-  updateSem: 'UPDATE semaphore SET semval = :semval, sempid = :sempid WHERE semid = :semid AND semnum = :semnum',
+  updateSem: `UPDATE semaphore SET semval = :semval, sempid = :sempid
+    WHERE semid = :semid AND semnum = :semnum`,
   deleteSet: 'DELETE FROM sem_set WHERE semid = :semid',
   insertPending: `INSERT INTO pending_op (semid, sops, waiter_pid, waiter_start, waiter_boot,
       owner_pid, owner_start, owner_boot, blocked_semnum, blocked_kind, since, cmdline)
-    VALUES (:semid, :sops, :waiterPid, :waiterStart, :waiterBoot, :ownerPid, :ownerStart, :ownerBoot,
-      :semnum, :kind, :since, :cmdline)`,
+    VALUES (:semid, :sops, :waiterPid, :waiterStart, :waiterBoot,
+      :ownerPid, :ownerStart, :ownerBoot, :semnum, :kind, :since, :cmdline)`,
   reblock: 'UPDATE pending_op SET blocked_semnum = :semnum, blocked_kind = :kind WHERE seq = :seq',
   resolve: 'UPDATE pending_op SET outcome = :outcome WHERE seq = :seq',
   waitState: 'SELECT outcome FROM pending_op WHERE seq = :seq',
@@ -219,7 +227,8 @@ class SqliteTxn implements RegistryTxn {
     if (row === undefined) return undefined;
     const header = headerOf(row);
     const semid = header.id;
-    const sems = (this.s.get('sems').all({ semid }) as Row[]).map((r) => ({ semval: num(r, 'semval'), sempid: num(r, 'sempid') }));
+    const sems = (this.s.get('sems').all({ semid }) as Row[])
+      .map((r) => ({ semval: num(r, 'semval'), sempid: num(r, 'sempid') }));
     const pending = (this.s.get('pending').all({ semid }) as Row[]).map(pendingOf);
     return { header, sems, pending, undo: this.loadUndo(semid) };
   }
@@ -250,10 +259,13 @@ class SqliteTxn implements RegistryTxn {
 
   insertSet(state: SetState, ids: IdsState): void {
     const h = state.header;
-    this.s.get('insertSet').run({ semid: h.id, idx: h.index, seq: h.perm.seq, key: h.perm.key, uid: h.perm.uid,
+    this.s.get('insertSet').run({
+      semid: h.id, idx: h.index, seq: h.perm.seq, key: h.perm.key, uid: h.perm.uid,
       gid: h.perm.gid, cuid: h.perm.cuid, cgid: h.perm.cgid, mode: h.perm.mode, nsems: h.nsems,
-      otime: h.otime, ctime: h.ctime });
-    state.sems.forEach((sem, semnum) => this.s.get('insertSem').run({ semid: h.id, semnum, ...sem }));
+      otime: h.otime, ctime: h.ctime,
+    });
+    const insertSem = this.s.get('insertSem');
+    state.sems.forEach((sem, semnum) => insertSem.run({ semid: h.id, semnum, ...sem }));
     this.s.get('setIds').run({ lastIdx: ids.lastIdx, seq: ids.seq });
   }
 
@@ -262,7 +274,8 @@ class SqliteTxn implements RegistryTxn {
     const semid = after.header.id;
     if (after.header !== before.header) {
       const { perm, otime, ctime } = after.header;
-      this.s.get('updateSet').run({ semid, uid: perm.uid, gid: perm.gid, mode: perm.mode, otime, ctime });
+      const row = { semid, uid: perm.uid, gid: perm.gid, mode: perm.mode, otime, ctime };
+      this.s.get('updateSet').run(row);
     }
     after.sems.forEach((sem, semnum) => {
       if (sem !== before.sems[semnum]) this.s.get('updateSem').run({ semid, semnum, ...sem });
@@ -292,9 +305,11 @@ class SqliteTxn implements RegistryTxn {
       const prev = old.get(undoKey(record.owner));
       old.delete(undoKey(record.owner));
       if (prev !== undefined && sameAdjustments(prev.semadj, record.semadj)) continue;
-      const { id } = this.s.get('upsertUndo').get({ semid, ...record.owner, since: record.since }) as { id: number };
+      const upsert = { semid, ...record.owner, since: record.since };
+      const { id } = this.s.get('upsertUndo').get(upsert) as { id: number };
       this.s.get('clearAdj').run({ id });
-      for (const [semnum, semadj] of record.semadj) this.s.get('insertAdj').run({ id, semnum, semadj });
+      const insertAdj = this.s.get('insertAdj');
+      for (const [semnum, semadj] of record.semadj) insertAdj.run({ id, semnum, semadj });
     }
     for (const gone of old.values()) this.s.get('deleteUndo').run({ semid, ...gone.owner });
   }
@@ -325,11 +340,13 @@ class SqliteTxn implements RegistryTxn {
   }
 
   processes(): ProcessRef[] {
-    return (this.s.get('processes').all() as Row[]).map((r) => ({ pid: num(r, 'pid'), start: num(r, 'start'), boot: str(r, 'boot') }));
+    return (this.s.get('processes').all() as Row[])
+      .map((r) => ({ pid: num(r, 'pid'), start: num(r, 'start'), boot: str(r, 'boot') }));
   }
 
   setsReferring(proc: ProcessRef): SemId[] {
-    return (this.s.get('setsReferring').all({ ...proc }) as Row[]).map((r) => asSemId(num(r, 'semid')));
+    const rows = this.s.get('setsReferring').all({ ...proc }) as Row[];
+    return rows.map((r) => asSemId(num(r, 'semid')));
   }
 
   deleteResolvedOf(proc: ProcessRef): void {
@@ -347,8 +364,9 @@ function sameAdjustments(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, 
  * Waiters are woken only by a transaction that wrote an outcome (completed, failed or removed a
  * sleeping operation): nothing else changes what a waiter is waiting for, so an uncontended
  * semop pays for no wake-up. The released waiters get SIGURG (src/storage/wake-signal.ts), and
- * the wake file is rewritten for the waiters that signals do not reach (src/storage/wake.ts). A dead owner found by a waiter's own poll is settled by that waiter,
- * whose transaction then wakes the others it released.
+ * the wake file is rewritten for the waiters that signals do not reach (src/storage/wake.ts).
+ * A dead owner found by a waiter's own poll is settled by that waiter, whose transaction then
+ * wakes the others it released.
  */
 export class SqliteStore implements RegistryStore {
   private readonly txn: SqliteTxn;

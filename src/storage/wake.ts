@@ -50,7 +50,7 @@ function openWakeFile(registryPath: string, flags = 0): number {
   return fd;
 }
 
-/** Signals every watcher of the registry. Best effort: a failure only delays waiters to their poll. */
+/** Signals every watcher of the registry; best effort: a failure only delays them to a poll. */
 export function notifyWaiters(registryPath: string): void {
   try {
     const fd = openWakeFile(registryPath, constants.O_TRUNC);
